@@ -1,0 +1,306 @@
+"""Load and validate the raw inputs.
+
+Each loader reads one registered file, checks it against declared rules and returns a clean frame.
+A broken input raises DataError naming the file, row, column, value and the rule it breaks; known
+gaps in the real data (2012 has 387 roder; rode income is missing for 2014) are returned as notes,
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import paths, reference
+from .registry import raw_path
+
+YEARS = tuple(range(2008, 2015))
+AREA_CRS = "EPSG:25832"  # ETRS89 / UTM 32N: metric CRS for areas and distances in Denmark
+MAX_ERRORS = 20
+
+BYDEL_FILE = "kk-opendata/bydel_socio_2008_2014.csv"
+BYDEL_IDS_FILE = "kk-opendata/bydel_ids.json"
+RODE_FILE = "kk-opendata/rode_socio_2008_2014.csv"
+RODE_GEO_FILE = "geo/rode.geojson"
+BYDEL_GEO_FILE = "geo/bydel.geojson"
+HOUSING_FILE = "geo/almene_boliger_kk/almene_boliger_kk.shp"
+RENEWAL_FILE = "geo/byfornyelse_kk.json"
+INCOME_FILE = "kk-statistikbank/IN74_disposable_income_bydel_2000_2017.xlsx"
+POPULATION_FILE = "kk-statistikbank/BE4.3_population_bydel_1991_2018.xlsx"
+
+
+class DataError(ValueError):
+    """An input breaks a validation rule."""
+
+
+@dataclass
+class Problems:
+    """Collects rule violations for one file; raise() reports them all at once."""
+
+    file: str
+    items: list[str] = field(default_factory=list)
+
+    def add(self, row, column: str, value, rule: str) -> None:
+        where = f"row {row}" if row is not None else "file"
+        self.items.append(f"{where}, column {column!r}, value {value!r}: {rule}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            shown = self.items[:MAX_ERRORS]
+            more = len(self.items) - len(shown)
+            tail = f"\n  ... and {more} more" if more else ""
+            raise DataError(f"{self.file}: {len(self.items)} problem(s)\n  " + "\n  ".join(shown) + tail)
+
+
+def _csv_row(index) -> int:
+    """Line number in the CSV file (line 1 is the header)."""
+    return int(index) + 2
+
+
+def check_columns(df: pd.DataFrame, required: Iterable[str], problems: Problems) -> bool:
+    missing = [c for c in required if c not in df.columns]
+    for c in missing:
+        problems.add(None, c, None, "required column is missing")
+    return not missing
+
+
+def check_numeric(df: pd.DataFrame, columns: Iterable[str], problems: Problems) -> pd.DataFrame:
+    """Coerce columns to float; a non-numeric cell is a problem."""
+    out = df.copy()
+    for c in columns:
+        coerced = pd.to_numeric(out[c], errors="coerce")
+        bad = coerced.isna() & out[c].notna()
+        for i in out.index[bad]:
+            problems.add(_csv_row(i), c, out.at[i, c], "expected a number")
+        out[c] = coerced.astype(float)
+    return out
+
+
+def check_range(df, columns, problems: Problems, low=0.0, high=None, tolerance=0.0) -> None:
+    for c in columns:
+        values = df[c]
+        bad = values.lt(low - tolerance)
+        if high is not None:
+            bad |= values.gt(high + tolerance)
+        rule = f"expected {low} ≤ value" + (f" ≤ {high}" if high is not None else "")
+        for i in df.index[bad.fillna(False)]:
+            problems.add(_csv_row(i), c, values[i], rule)
+
+
+def check_unique(df: pd.DataFrame, keys: list[str], problems: Problems) -> None:
+    dup = df.duplicated(keys, keep="first")
+    for i in df.index[dup]:
+        problems.add(_csv_row(i), "+".join(keys), tuple(df.loc[i, keys]), "duplicate key")
+
+
+def check_years(df: pd.DataFrame, column: str, problems: Problems, years=YEARS) -> None:
+    present = set(df[column].dropna().astype(int))
+    for y in sorted(set(years) - present):
+        problems.add(None, column, y, "year missing from the file")
+
+
+def load_bydel_ids(raw_dir: Path = paths.RAW) -> dict[str, int]:
+    with open(raw_path(BYDEL_IDS_FILE, raw_dir), encoding="utf-8") as fh:
+        return {slug: int(nr) for slug, nr in json.load(fh).items()}
+
+
+def bydel_counts_columns() -> list[str]:
+    cols = {"antal_beboere"}
+    for ind in reference.indicators():
+        cols.update(ind.bydel_numerator, ind.bydel_denominator)
+    return sorted(cols)
+
+
+def validate_bydel(df: pd.DataFrame, ids: dict[str, int], file: str = BYDEL_FILE) -> pd.DataFrame:
+    problems = Problems(file)
+    counts = bydel_counts_columns()
+    if not check_columns(df, ["aar", "district", *counts], problems):
+        problems.raise_if_any()
+    df = check_numeric(df, ["aar", *counts], problems)
+    check_range(df, counts, problems, low=0)
+    for i in df.index[~df["district"].isin(ids)]:
+        problems.add(_csv_row(i), "district", df.at[i, "district"], f"unknown bydel slug; known: {sorted(ids)}")
+    check_unique(df, ["district", "aar"], problems)
+    check_years(df, "aar", problems)
+    problems.raise_if_any()
+    out = df.rename(columns={"aar": "year"}).assign(
+        year=lambda d: d["year"].astype(int),
+        bydel_nr=lambda d: d["district"].map(ids).astype(int),
+    )
+    return out
+
+
+def load_bydel(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    df = pd.read_csv(raw_path(BYDEL_FILE, raw_dir))
+    return validate_bydel(df, load_bydel_ids(raw_dir))
+
+
+RODE_SHARE_COLUMNS = ("No education", "Low income", "non-Western")
+
+
+@dataclass(frozen=True)
+class RodeData:
+    frame: pd.DataFrame  # one row per rode and year present in the file
+    notes: tuple[str, ...]  # known gaps, reported in the book
+
+
+def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_FILE) -> RodeData:
+    problems = Problems(file)
+    shares = list(RODE_SHARE_COLUMNS)
+    if not check_columns(df, ["name", "year", "Number of residents", *shares], problems):
+        problems.raise_if_any()
+    blank = df.isna().all(axis=1) | (df["name"].isna() & df["year"].isna())
+    notes = [f"{int(blank.sum())} tomme rækker i {file} er sprunget over."] if blank.any() else []
+    df = df.loc[~blank].copy()
+    df = check_numeric(df, ["year", "Number of residents", *shares], problems)
+    for i in df.index[df["name"].isna()]:
+        problems.add(_csv_row(i), "name", None, "rode name is empty")
+    df["name"] = df["name"].astype("string").str.strip()
+    check_range(df, ["Number of residents"], problems, low=0)
+    # Shares are in percent; allow float rounding noise of the source (values like 100.01).
+    check_range(df, shares, problems, low=0, high=100, tolerance=0.05)
+    check_unique(df, ["name", "year"], problems)
+    check_years(df, "year", problems)
+    known = set(rode_names)
+    for i in df.index[~df["name"].isin(known) & df["name"].notna()]:
+        problems.add(_csv_row(i), "name", df.at[i, "name"], "rode name does not match any rode polygon")
+    problems.raise_if_any()
+
+    df["year"] = df["year"].astype(int)
+    per_year = df.groupby("year")["name"].nunique()
+    for year, n in per_year.items():
+        if n < len(known):
+            missing = sorted(known - set(df.loc[df["year"] == year, "name"]))
+            notes.append(
+                f"{year}: {n} af {len(known)} roder findes i data; mangler: {', '.join(missing)}."
+            )
+    for col in shares:
+        empty_years = [y for y, g in df.groupby("year") if g[col].isna().all()]
+        if empty_years:
+            notes.append(f"'{col}' mangler for hele {', '.join(map(str, empty_years))} i kildedata.")
+    frame = df[["name", "year", "Number of residents", *shares]].rename(
+        columns={"name": "rodenavn", "Number of residents": "residents"}
+    )
+    return RodeData(frame.reset_index(drop=True), tuple(notes))
+
+
+def load_rode_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(raw_path(RODE_GEO_FILE, raw_dir))
+    return validate_geo(gdf, RODE_GEO_FILE, key="rode_nr", name="rodenavn")
+
+
+def validate_geo(gdf: gpd.GeoDataFrame, file: str, key: str, name: str) -> gpd.GeoDataFrame:
+    problems = Problems(file)
+    if gdf.crs is None:
+        problems.add(None, "geometry", None, "no CRS declared; expected EPSG:4326 or another known CRS")
+    if not check_columns(gdf, [key, name], problems):
+        problems.raise_if_any()
+    missing = gdf.geometry.isna() | gdf.geometry.is_empty
+    for i in gdf.index[missing]:
+        problems.add(i + 1, "geometry", gdf.at[i, name], "geometry is missing or empty (feature number)")
+    dup = gdf[key].duplicated()
+    for i in gdf.index[dup]:
+        problems.add(i + 1, key, gdf.at[i, key], "duplicate key (feature number)")
+    problems.raise_if_any()
+    out = gdf.copy()
+    out[name] = out[name].astype("string").str.strip()
+    # Self-intersecting rings occur in the source (3 roder); repair them and report which.
+    invalid = ~out.geometry.is_valid
+    out.loc[invalid, "geometry"] = out.geometry[invalid].apply(_repair)
+    out.attrs["notes"] = [
+        f"{file}: ugyldig geometri repareret (make_valid) for {', '.join(out.loc[invalid, name])}."
+    ] if invalid.any() else []
+    return out.to_crs(AREA_CRS)
+
+
+def _repair(geom):
+    """make_valid, keeping only the polygonal parts (a repair can leave stray lines)."""
+    fixed = shapely.make_valid(geom)
+    if fixed.geom_type == "GeometryCollection":
+        fixed = shapely.union_all([g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+    return fixed
+
+
+def load_bydel_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(raw_path(BYDEL_GEO_FILE, raw_dir))
+    return validate_geo(gdf, BYDEL_GEO_FILE, key="bydel_nr", name="navn")
+
+
+def load_rode(raw_dir: Path = paths.RAW) -> RodeData:
+    geo = load_rode_geo(raw_dir)
+    df = pd.read_csv(raw_path(RODE_FILE, raw_dir))
+    return validate_rode(df, geo["rodenavn"])
+
+
+def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(raw_path(HOUSING_FILE, raw_dir), encoding="ISO-8859-1")
+    problems = Problems(HOUSING_FILE)
+    check_columns(gdf, ["afdelingsn", "selskabsna", "antal_bebo"], problems)
+    problems.raise_if_any()
+    gdf = gdf.to_crs(AREA_CRS)
+    gdf["geometry"] = gdf.geometry.make_valid()
+    return gdf
+
+
+def load_renewal(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(raw_path(RENEWAL_FILE, raw_dir))
+    if gdf.crs is None:
+        raise DataError(f"{RENEWAL_FILE}: no CRS declared")
+    gdf = gdf.to_crs(AREA_CRS)
+    gdf["geometry"] = gdf.geometry.make_valid()
+    return gdf
+
+
+def _statbank_table(file: str, raw_dir: Path, header_row: int = 2) -> pd.DataFrame:
+    """A Statistikbank extract: filter note on top, column names in row 3, data from row 4."""
+    df = pd.read_excel(raw_path(file, raw_dir), header=header_row)
+    df.index = df.index + header_row + 2  # index = spreadsheet row number
+    return df
+
+
+def _bydel_number(label: str) -> int | None:
+    """'Bydel - 3. Nørrebro' or '3. Nørrebro' -> 3; 'Uden for inddeling' -> None."""
+    match = re.search(r"(\d+)\.", str(label))
+    return int(match.group(1)) if match else None
+
+
+def load_income(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """IN74: disposable income by bydel and year, both sexes pooled (persons, total, mean DKK)."""
+    df = _statbank_table(INCOME_FILE, raw_dir)
+    problems = Problems(INCOME_FILE)
+    cols = ["År", "Bydele", "Sum af Antal personer", "Sum af Disponibel indkomst (1000 kr.)"]
+    if not check_columns(df, cols, problems):
+        problems.raise_if_any()
+    df = df.rename(columns=dict(zip(cols, ["year", "label", "persons", "income_1000"], strict=True)))
+    for i in df.index[pd.to_numeric(df["persons"], errors="coerce").isna()]:
+        problems.add(i, "Sum af Antal personer", df.at[i, "persons"], "expected a number")
+    problems.raise_if_any()
+    df["bydel_nr"] = df["label"].map(_bydel_number)
+    grouped = df.groupby(["year", "bydel_nr"], dropna=False)[["persons", "income_1000"]].sum()
+    out = grouped.reset_index()
+    out["mean_income"] = 1000 * out["income_1000"] / out["persons"]
+    return out
+
+
+def load_population(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """BE4.3: population by bydel on 31 December (quarterly rows after 2018 are dropped)."""
+    df = _statbank_table(POPULATION_FILE, raw_dir)
+    df.columns = ["date", "label", "population"]
+    df = df[df["date"].astype(str).str.endswith("1231")]
+    return pd.DataFrame({
+        "year": df["date"].astype(str).str[:4].astype(int),
+        "bydel_nr": df["label"].map(_bydel_number),
+        "population": pd.to_numeric(df["population"]),
+    }).reset_index(drop=True)
+
+
+def report_nan(values: pd.Series) -> int:
+    return int(np.isnan(values.to_numpy(dtype=float)).sum())

@@ -1,0 +1,133 @@
+"""Compute the city-wide results once per build and write them for the chapters to read.
+
+``prepare`` loads and validates every raw input, builds the tidy indicator tables, scores and
+flags the roder, runs the sensitivity analysis and Local Moran's I, and pools the six areas
+against the rest of the city. Its outputs (CSV and GeoJSON in ``.cache/derived``) are the only
+thing the chapter notebooks read; the open-data downloads are written from them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import composite, delineate, indicators, load, paths, reference
+
+PUBLISH_CRS = "EPSG:4326"
+
+
+@dataclass
+class Inputs:
+    bydel_obs: pd.DataFrame
+    rode_obs: pd.DataFrame
+    rode_geo: gpd.GeoDataFrame
+    bydel_geo: gpd.GeoDataFrame
+    rode_bydel: pd.Series
+    notes: list[str]
+
+
+def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
+    bydel_geo = load.load_bydel_geo(raw_dir)
+    names = dict(zip(bydel_geo["bydel_nr"], bydel_geo["navn"], strict=True))
+    bydel_obs = indicators.bydel_observations(load.load_bydel(raw_dir), names)
+    rode_geo = load.load_rode_geo(raw_dir)
+    rode = load.load_rode(raw_dir)
+    rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
+    notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
+    rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
+    return Inputs(bydel_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes)
+
+
+def members(path: Path = paths.MEMBERS) -> pd.DataFrame:
+    """The frozen area membership (reference data written by `python -m analysis delineate`)."""
+    df = pd.read_csv(path, dtype={"slug": str, "rodenavn": str})
+    unknown = set(df["slug"]) - {a.slug for a in reference.areas()}
+    if unknown:
+        raise ValueError(f"{path}: unknown area slugs {sorted(unknown)}")
+    return df
+
+
+def compute_members(inputs: Inputs) -> pd.DataFrame:
+    rule = reference.delineation()
+    scores = delineate.baseline_scores(inputs.rode_obs, rule.baseline_year, rule.construction)
+    return delineate.delineate(scores, inputs.rode_geo, inputs.rode_bydel)
+
+
+def rode_scores(inputs: Inputs, year: int, n_draws: int, permutations: int) -> gpd.GeoDataFrame:
+    """Per rode in the baseline year: index per indicator, three composites, flag, sensitivity, LISA."""
+    obs = inputs.rode_obs[inputs.rode_obs["year"] == year]
+    city = indicators.pooled(obs).set_index("indicator")["rate"]
+    idx = composite.index_table(indicators.wide_rates(obs, year), city)
+    out = idx.add_prefix("index_")
+    out["composite_ratio"] = composite.composite_ratio(idx)
+    out["composite_log"] = composite.composite_log(idx)
+    out["composite_percentile"] = composite.composite_percentile(idx)
+    rule = reference.delineation()
+    out["flagged"] = composite.flag_deprived(out[f"composite_{rule.construction}"], rule.threshold)
+    out = out.join(composite.sensitivity(idx, n=n_draws))
+    residents = obs.drop_duplicates("unit_id").set_index("unit_id")["residents"]
+    out["residents"] = residents
+    geo = inputs.rode_geo.assign(unit_id=inputs.rode_geo["rode_nr"].astype(str))
+    geo = geo[["unit_id", "rode_nr", "rodenavn", "geometry"]].set_index("unit_id").join(out)
+    geo["bydel_nr"] = geo["rode_nr"].map(inputs.rode_bydel)
+    lisa = composite.local_moran(geo, "composite_ratio", permutations=permutations)
+    geo = geo.join(lisa[["cluster", "significant"]].rename(columns={"significant": "lisa_significant"}))
+    return geo.reset_index()
+
+
+def area_series(inputs: Inputs, member_table: pd.DataFrame) -> pd.DataFrame:
+    """Area, rest of city and city per year and indicator, at rode level (the area's own roder)
+    and at bydel level (the bydele its name points to)."""
+    frames = []
+    for area in reference.areas():
+        roder = member_table.loc[member_table["slug"] == area.slug, "rode_nr"]
+        frames.append(indicators.area_vs_rest(inputs.rode_obs, roder).assign(slug=area.slug, level="rode"))
+        frames.append(
+            indicators.area_vs_rest(inputs.bydel_obs, area.bydele).assign(slug=area.slug, level="bydel")
+        )
+    all_roder = member_table["rode_nr"]
+    frames.append(indicators.area_vs_rest(inputs.rode_obs, all_roder).assign(slug="alle", level="rode"))
+    all_bydele = sorted({b for a in reference.areas() for b in a.bydele})
+    frames.append(indicators.area_vs_rest(inputs.bydel_obs, all_bydele).assign(slug="alle", level="bydel"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def area_geometries(rode_geo: gpd.GeoDataFrame, member_table: pd.DataFrame) -> gpd.GeoDataFrame:
+    geo = rode_geo[["rode_nr", "geometry"]].merge(member_table[["slug", "rode_nr", "residents"]])
+    out = geo.dissolve(by="slug", aggfunc={"residents": "sum"}).reset_index()
+    meta = pd.DataFrame([{"slug": a.slug, "name": a.name, "wave": a.wave} for a in reference.areas()])
+    return gpd.GeoDataFrame(meta.merge(out, on="slug"), geometry="geometry", crs=rode_geo.crs)
+
+
+def prepare(
+    raw_dir: Path = paths.RAW,
+    out_dir: Path = paths.DERIVED,
+    n_draws: int = 2000,
+    permutations: int = 9999,
+) -> Path:
+    """Compute every city-wide result and write it to out_dir. Returns out_dir."""
+    inputs = load_inputs(raw_dir)
+    member_table = members()
+    year = reference.delineation().baseline_year
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inputs.rode_obs.to_csv(out_dir / "obs_rode.csv", index=False)
+    inputs.bydel_obs.to_csv(out_dir / "obs_bydel.csv", index=False)
+    member_table.to_csv(out_dir / "area_members.csv", index=False)
+    area_series(inputs, member_table).to_csv(out_dir / "area_series.csv", index=False)
+    _write_geojson(rode_scores(inputs, year, n_draws, permutations), out_dir / "roder.geojson")
+    _write_geojson(inputs.bydel_geo[["bydel_nr", "navn", "geometry"]], out_dir / "bydele.geojson")
+    _write_geojson(area_geometries(inputs.rode_geo, member_table), out_dir / "areas.geojson")
+    load.load_income(raw_dir).to_csv(out_dir / "income_bydel.csv", index=False)
+    (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
+    return out_dir
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """GeoJSON in the metric CRS, coordinates rounded to 1 cm so output is stable across builds."""
+    gdf = gdf.copy()
+    gdf["geometry"] = gdf.geometry.set_precision(0.01)
+    gdf.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=2, WRITE_BBOX="NO")

@@ -1,0 +1,138 @@
+"""Reference data: areas, waves, indicators and the policy's 2020 targets (analysis/reference/*.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import paths
+
+
+@dataclass(frozen=True)
+class Wave:
+    year: int
+    budget: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Area:
+    slug: str
+    name: str
+    wave: int
+    bydele: tuple[int, ...]
+    policy_text: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name: str
+    short: str
+    definition: str
+    soek: bool
+    bydel_numerator: tuple[str, ...]
+    bydel_denominator: tuple[str, ...]
+    rode_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    goal: str
+    text: str
+    measured_by: str
+    type: str
+    tools: tuple[str, ...]
+    indicator: str | None = None
+    proxy: bool = False
+    proxy_note: str = ""
+    floor: float | None = None
+
+
+@dataclass(frozen=True)
+class Delineation:
+    baseline_year: int
+    construction: str
+    threshold: float
+    min_cluster_residents: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    vision: str
+    levers: tuple[str, ...]
+    goals: dict[str, dict] = field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
+
+
+def _read(name: str, folder: Path = paths.REFERENCE) -> dict:
+    with open(folder / name, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _tuples(d: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+
+@cache
+def areas() -> tuple[Area, ...]:
+    data = _read("areas.toml")
+    result = tuple(Area(**_tuples(a)) for a in data["area"])
+    known_waves = {w["year"] for w in data["wave"]}
+    slugs = [a.slug for a in result]
+    if len(set(slugs)) != len(slugs):
+        raise ValueError("areas.toml: area slugs must be unique")
+    for a in result:
+        if a.wave not in known_waves:
+            raise ValueError(f"areas.toml: area {a.slug!r} has wave {a.wave}, not one of {known_waves}")
+    return result
+
+
+@cache
+def waves() -> tuple[Wave, ...]:
+    return tuple(Wave(**w) for w in _read("areas.toml")["wave"])
+
+
+@cache
+def delineation() -> Delineation:
+    return Delineation(**_read("areas.toml")["delineation"])
+
+
+@cache
+def indicators() -> tuple[Indicator, ...]:
+    return tuple(Indicator(**_tuples(i)) for i in _read("indicators.toml")["indicator"])
+
+
+@cache
+def policy() -> Policy:
+    data = _read("targets.toml")
+    goals = {g["key"]: g for g in data["goal"]}
+    targets = tuple(Target(**_tuples(t)) for t in data["target"])
+    known = {i.key for i in indicators()}
+    for t in targets:
+        if t.goal not in goals:
+            raise ValueError(f"targets.toml: target {t.key!r} names unknown goal {t.goal!r}")
+        if t.indicator is not None and t.indicator not in known:
+            raise ValueError(f"targets.toml: target {t.key!r} names unknown indicator {t.indicator!r}")
+    return Policy(data["vision"], tuple(data["levers"]), goals, targets)
+
+
+def area(slug: str) -> Area:
+    for a in areas():
+        if a.slug == slug:
+            return a
+    raise KeyError(f"unknown area {slug!r}; known: {', '.join(a.slug for a in areas())}")
+
+
+def indicator(key: str) -> Indicator:
+    for i in indicators():
+        if i.key == key:
+            return i
+    raise KeyError(f"unknown indicator {key!r}")
+
+
+def areas_in_wave(year: int) -> tuple[Area, ...]:
+    return tuple(a for a in areas() if a.wave == year)
