@@ -115,9 +115,17 @@ def add_index(table: pd.DataFrame, city_rates: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="city_rate")
 
 
-def wide_rates(obs: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Units × indicators table of rates for one year (for composites)."""
+MIN_RESIDENTS_FOR_RATES = 100  # same rule as disclosure.MIN_RESIDENTS: smaller units have no rate
+
+
+def wide_rates(obs: pd.DataFrame, year: int, min_residents: int = MIN_RESIDENTS_FOR_RATES) -> pd.DataFrame:
+    """Units × indicators table of rates for one year (for composites).
+
+    Units with fewer than min_residents residents get no rates: their shares are too unstable to
+    rank (and would be suppressed in any published table anyway).
+    """
     one = with_rate(obs[obs["year"] == year])
+    one.loc[one["residents"] < min_residents, "rate"] = float("nan")
     return one.pivot(index="unit_id", columns="indicator", values="rate")
 
 

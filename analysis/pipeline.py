@@ -103,6 +103,37 @@ def area_geometries(rode_geo: gpd.GeoDataFrame, member_table: pd.DataFrame) -> g
     return gpd.GeoDataFrame(meta.merge(out, on="slug"), geometry="geometry", crs=rode_geo.crs)
 
 
+def _in_area(points: gpd.GeoSeries, areas: gpd.GeoDataFrame) -> pd.Series:
+    """Slug of the area containing each point (None outside all six areas)."""
+    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=points, crs=areas.crs), areas[["slug", "geometry"]],
+                       how="left", predicate="within")
+    return joined[~joined.index.duplicated()]["slug"]
+
+
+def estates(raw_dir: Path, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Public-housing estates with the area their representative point lies in."""
+    gdf = load.load_public_housing(raw_dir)
+    out = gpd.GeoDataFrame({
+        "estate": gdf["afdelingsn"].astype(str).str.strip(),
+        "association": gdf["selskabsna"].astype(str).str.strip(),
+        "dwellings": pd.to_numeric(gdf["antal_bebo"], errors="coerce"),
+        "rooms": pd.to_numeric(gdf["antal_vaer"], errors="coerce"),
+    }, geometry=gdf.geometry, crs=gdf.crs)
+    out["slug"] = _in_area(out.geometry.representative_point(), areas)
+    return out
+
+
+def renewal_by_area(raw_dir: Path, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Urban-renewal decisions per area and period (decision year from the city council date)."""
+    gdf = load.load_renewal(raw_dir)
+    year = pd.to_datetime(gdf["byfornyelse_vedtaget_i_br"], utc=True).dt.year
+    year = year.fillna(pd.to_numeric(gdf["omraade"].astype(str).str[:4], errors="coerce"))
+    period = pd.cut(year, [0, 2000, 2010, 2020, 3000], right=True, labels=["før 2001", "2001–2010", "2011–2020", "efter 2020"])
+    slug = _in_area(gdf.geometry.representative_point(), areas)
+    table = pd.DataFrame({"slug": slug.fillna("resten af byen"), "period": period.astype(str)})
+    return table.value_counts().rename("decisions").reset_index().sort_values(["slug", "period"])
+
+
 def prepare(
     raw_dir: Path = paths.RAW,
     out_dir: Path = paths.DERIVED,
@@ -120,7 +151,10 @@ def prepare(
     area_series(inputs, member_table).to_csv(out_dir / "area_series.csv", index=False)
     _write_geojson(rode_scores(inputs, year, n_draws, permutations), out_dir / "roder.geojson")
     _write_geojson(inputs.bydel_geo[["bydel_nr", "navn", "geometry"]], out_dir / "bydele.geojson")
-    _write_geojson(area_geometries(inputs.rode_geo, member_table), out_dir / "areas.geojson")
+    areas = area_geometries(inputs.rode_geo, member_table)
+    _write_geojson(areas, out_dir / "areas.geojson")
+    _write_geojson(estates(raw_dir, areas), out_dir / "estates.geojson")
+    renewal_by_area(raw_dir, areas).to_csv(out_dir / "renewal.csv", index=False)
     load.load_income(raw_dir).to_csv(out_dir / "income_bydel.csv", index=False)
     (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
     return out_dir

@@ -1,0 +1,367 @@
+"""Build the book: fetch → validate and prepare → papermill per chapter → Jupyter Book → publish.
+
+Incremental: the prepare step and every chapter are keyed by a digest of what they depend on
+(raw data checksums, analysis code, reference data, template, parameters); a chapter whose key is
+unchanged is reused, not re-executed. Atomic: the site is built in a staging folder and published
+by swapping the ``_build/html`` symlink only when the whole build succeeded.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+import yaml
+
+from . import book, paths, registry
+
+KERNEL = "python3"
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which chapter, cell or input, and what to do."""
+
+
+# --- digests ---------------------------------------------------------------------------------------
+
+
+def digest_files(files) -> str:
+    h = hashlib.sha256()
+    for f in sorted(Path(p) for p in files):
+        h.update(str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f.name).encode())
+        h.update(registry.sha256_of(f).encode())
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """The analysis package and its reference data: any change re-runs everything downstream."""
+    pkg = paths.ROOT / "analysis"
+    orchestration = {"build.py", "__main__.py"}  # they run the steps, they compute nothing shown
+    return digest_files([*(p for p in pkg.glob("*.py") if p.name not in orchestration), *paths.REFERENCE.glob("*")])
+
+
+def digest_text(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+# --- prepare ---------------------------------------------------------------------------------------
+
+
+def prepare_key(raw_dir: Path) -> str:
+    raw = "".join(f"{f.name}={f.sha256}" for f in registry.load_registry())
+    raw_present = digest_files([raw_dir / f.name for f in registry.load_registry()])
+    return digest_text(raw, raw_present, code_digest())
+
+
+def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
+    """Run pipeline.prepare unless its inputs are unchanged. Returns True if it ran."""
+    from . import pipeline  # heavy imports only when needed
+
+    stamp = derived / ".key"
+    key = prepare_key(raw_dir)
+    if stamp.is_file() and stamp.read_text() == key:
+        log("prepare: reused (data and code unchanged)")
+        return False
+    t0 = time.perf_counter()
+    tmp = derived.with_name(derived.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    pipeline.prepare(raw_dir, tmp)
+    (tmp / ".key").write_text(key)
+    shutil.rmtree(derived, ignore_errors=True)
+    os.replace(tmp, derived)
+    log(f"prepare: computed in {time.perf_counter() - t0:.1f} s")
+    return True
+
+
+# --- chapters --------------------------------------------------------------------------------------
+
+
+def load_template(chapter: book.Chapter) -> nbformat.NotebookNode:
+    nb = jupytext.read(chapter.template_path)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for key, value in chapter.context.items():
+                cell.source = cell.source.replace("{{ " + key + " }}", value)
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    nb.metadata.pop("jupytext", None)
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    return nb
+
+
+def declared_parameters(nb: nbformat.NotebookNode) -> set[str]:
+    """Names assigned in the cell tagged "parameters" (papermill's convention)."""
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if not cells:
+        return set()
+    tree = ast.parse(cells[0].source)
+    return {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+
+
+def check_parameters(chapter: book.Chapter) -> None:
+    """Papermill only warns on unknown parameters; we refuse them before running anything."""
+    declared = declared_parameters(load_template(chapter))
+    unknown = sorted(set(chapter.parameters) - set(declared))
+    if unknown:
+        raise BuildError(
+            f"chapter {chapter.name}: parameters {unknown} are not declared in the parameters cell "
+            f"of {chapter.template_path.relative_to(paths.ROOT)} (declared: {sorted(declared)})"
+        )
+
+
+def chapter_key(chapter: book.Chapter, derived: Path, code: str) -> str:
+    data = (derived / ".key").read_text()
+    return digest_text(
+        chapter.template_path.read_text(encoding="utf-8"),
+        json.dumps(chapter.parameters, sort_keys=True),
+        data,
+        code,
+    )
+
+
+def _key_file(chapter: book.Chapter) -> Path:
+    return paths.CACHE / "chapters" / f"{chapter.name.replace('/', '__')}.key"
+
+
+def is_current(chapter: book.Chapter, key: str) -> bool:
+    kf = _key_file(chapter)
+    return chapter.path.is_file() and kf.is_file() and kf.read_text() == key
+
+
+def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop volatile metadata (timings, papermill run info) so two builds give identical files."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata.get("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = None
+    return nb
+
+
+def execute_chapter(chapter: book.Chapter, key: str) -> float:
+    """Execute one chapter with papermill; publish the notebook only if it ran to the end."""
+    t0 = time.perf_counter()
+    chapter.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = chapter.path.with_suffix(".part.ipynb")
+    try:
+        papermill.execute_notebook(
+            load_template(chapter),
+            str(tmp),
+            parameters=chapter.parameters,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=str(paths.ROOT),
+        )
+    except papermill.PapermillExecutionError as err:
+        failed = paths.CACHE / "failed" / f"{chapter.name.replace('/', '__')}.ipynb"
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            os.replace(tmp, failed)
+        raise BuildError(
+            f"chapter {chapter.name} (template {chapter.template}.md, parameters "
+            f"{chapter.parameters}) failed in cell {err.exec_count}: {err.ename}: {err.evalue}. "
+            f"The executed notebook with the traceback is at {failed.relative_to(paths.ROOT)}; "
+            f"the last good version of the chapter is kept."
+        ) from None
+    finally:
+        if tmp.exists() and not chapter.path.exists():
+            pass
+    nb = scrub(nbformat.read(tmp, as_version=4))
+    nbformat.write(nb, tmp)
+    os.replace(tmp, chapter.path)
+    kf = _key_file(chapter)
+    kf.parent.mkdir(parents=True, exist_ok=True)
+    kf.write_text(key)
+    return time.perf_counter() - t0
+
+
+@dataclass
+class ChapterResult:
+    name: str
+    status: str  # executed | reused | kept | failed
+    seconds: float = 0.0
+    error: str = ""
+
+
+def run_chapters(selected, all_chapters, derived: Path, jobs: int, log) -> list[ChapterResult]:
+    code = code_digest()
+    todo, results = [], []
+    for ch in all_chapters:
+        if ch not in selected:
+            if not ch.path.is_file():
+                raise BuildError(
+                    f"chapter {ch.name} has never been built; run a full build (without --area/--wave) first"
+                )
+            results.append(ChapterResult(ch.name, "kept"))
+            continue
+        check_parameters(ch)
+        key = chapter_key(ch, derived, code)
+        if is_current(ch, key):
+            results.append(ChapterResult(ch.name, "reused"))
+        else:
+            todo.append((ch, key))
+    for r in results:
+        log(f"  {r.status:8s} {r.name}")
+    if todo:
+        from tqdm import tqdm
+
+        with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(execute_chapter, ch, key): ch for ch, key in todo}
+            bar = tqdm(total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False)
+            for fut in cf.as_completed(futures):
+                ch = futures[fut]
+                try:
+                    results.append(ChapterResult(ch.name, "executed", fut.result()))
+                    log(f"  executed {ch.name} ({results[-1].seconds:.1f} s)")
+                except BuildError as err:
+                    results.append(ChapterResult(ch.name, "failed", error=str(err)))
+                    log(f"  FAILED   {ch.name}")
+                bar.update()
+            bar.close()
+    return results
+
+
+# --- the book --------------------------------------------------------------------------------------
+
+
+def build_stamp(raw_dir: Path) -> dict:
+    from importlib.metadata import version
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        commit += "+ændringer" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "ukendt"
+    return {
+        "version": version("udsatte-byomraader"),
+        "commit": commit,
+        "data": digest_files([raw_dir / f.name for f in registry.load_registry()])[:12],
+    }
+
+
+def write_config(stamp: dict, dest: Path) -> Path:
+    """The committed _config.yml plus the build stamp in the footer of every page."""
+    config = yaml.safe_load((paths.ROOT / "_config.yml").read_text(encoding="utf-8"))
+    footer = (
+        f'<p>Data: Københavns Kommune (åbne data og Statistikbanken), se <a href="/book/chapters/data.html">'
+        f"Data og kilder</a>. Version {stamp['version']}, commit {stamp['commit']}, "
+        f"data-kontrolsum {stamp['data']}, data for 2008–2014.</p>"
+    )
+    config.setdefault("sphinx", {}).setdefault("config", {})
+    config["sphinx"]["config"].setdefault("html_theme_options", {})["extra_footer"] = footer
+    dest.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return dest
+
+
+def site_key(stamp: dict) -> str:
+    sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
+    sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
+    sources += sorted((paths.ROOT / "book" / "_static").rglob("*"))
+    return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
+
+
+def jupyter_book(stage: Path, config: Path, log) -> None:
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"), "build", str(paths.ROOT), "--path-output", str(stage),
+        "--config", str(config), "--toc", str(paths.ROOT / "_toc.yml"), "-W", "-n", "--keep-going", "-q",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise BuildError(f"jupyter-book build failed (warnings are errors); the published site is unchanged.\n{tail}")
+    log("jupyter-book: built")
+
+
+def publish(stage_html: Path, site_link: Path) -> Path:
+    """Point site_link at the new site in one atomic rename; remove the old site afterwards."""
+    sites = site_link.parent / "sites"
+    sites.mkdir(parents=True, exist_ok=True)
+    target = sites / f"site-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    os.replace(stage_html, target)
+    tmp_link = site_link.with_name(site_link.name + ".new")
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(target.relative_to(site_link.parent))
+    old = site_link.resolve() if site_link.is_symlink() else None
+    if site_link.exists() and not site_link.is_symlink():
+        shutil.rmtree(site_link)  # a plain folder from an older layout
+    os.replace(tmp_link, site_link)
+    if old is not None and old != target and old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    return site_link
+
+
+def build(
+    areas=None,
+    wave: int | None = None,
+    jobs: int | None = None,
+    raw_dir: Path = paths.RAW,
+    mirror: Path | None = None,
+    site: Path = paths.BUILD / "html",
+    log=print,
+) -> dict:
+    """The whole pipeline; returns a summary. Raises BuildError with an explanation on failure."""
+    t0 = time.perf_counter()
+    jobs = jobs or max(1, os.cpu_count() or 1)
+    files = registry.load_registry()
+    try:
+        registry.fetch_all(files, raw_dir, mirror if mirror is not None else registry.default_mirror())
+    except registry.FetchError as err:
+        raise BuildError(f"fetching the raw data failed; nothing was built:\n{err}") from None
+    derived = paths.DERIVED
+    from .load import DataError
+
+    try:
+        prepare_cached(raw_dir, derived, log)
+    except (DataError, ValueError, KeyError) as err:
+        raise BuildError(f"the data did not validate; nothing was built or published:\n{err}") from None
+    from . import outputs
+
+    outputs.write_site_data(derived, paths.SITE_DATA)
+    all_chapters = book.chapters()
+    selected = book.select(all_chapters, areas, wave)
+    (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
+    results = run_chapters(selected, all_chapters, derived, jobs, log)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        raise BuildError(
+            "; ".join(r.error for r in failed) + "\nThe published site is unchanged."
+        )
+    stamp = build_stamp(raw_dir)
+    key = site_key(stamp)
+    key_file = paths.CACHE / "site.key"
+    if site.exists() and key_file.is_file() and key_file.read_text() == key:
+        log("site: unchanged, nothing to publish")
+    else:
+        stage = paths.BUILD / f"staging-{os.getpid()}"
+        shutil.rmtree(stage, ignore_errors=True)
+        try:
+            config = write_config(stamp, paths.CACHE / "_config.build.yml")
+            jupyter_book(stage, config, log)
+            publish(stage / "_build" / "html", site)
+            key_file.write_text(key)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    counts = {s: sum(r.status == s for r in results) for s in ("executed", "reused", "kept")}
+    return {"site": site, "seconds": time.perf_counter() - t0, "chapters": results, **counts}

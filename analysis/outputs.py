@@ -1,0 +1,138 @@
+"""Open-data downloads for the site (``_build/html/data/``), all passed through disclosure control.
+
+Files: indicators.csv (tidy, every level), areas.geojson, area_members.csv, one CSV and one Excel
+workbook per area, and ordbog.csv (the data dictionary: file, column, meaning).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import disclosure, reference
+from .pipeline import PUBLISH_CRS
+
+INDICATOR_COLUMNS = [
+    "level", "unit_id", "unit_name", "year", "indicator", "numerator", "denominator", "rate",
+    "index", "suppressed", "suppression_reason",
+]
+
+DICTIONARY = [
+    ("indicators.csv", "level", "Geografisk niveau: rode, bydel, omraade (et af de seks områder) eller by"),
+    ("indicators.csv", "unit_id", "Rodenummer, bydelsnummer, områdets kortnavn eller 'kbh'"),
+    ("indicators.csv", "unit_name", "Navn på enheden"),
+    ("indicators.csv", "year", "År (opgjort 1. januar / årets udgang som i kilden)"),
+    ("indicators.csv", "indicator", "Indikatorens nøgle, se indicator_name i områdefilerne"),
+    ("indicators.csv", "numerator", "Tæller: antal personer/boliger med kendetegnet; på rodeniveau andel × beboere (tilnærmet)"),
+    ("indicators.csv", "denominator", "Nævner: antal personer/boliger i alt; på rodeniveau antal beboere"),
+    ("indicators.csv", "rate", "Andel i procent = 100 × tæller / nævner"),
+    ("indicators.csv", "index", "Indeks: andelen i forhold til hele København (København = 100)"),
+    ("indicators.csv", "suppressed", "Sand, hvis andel og indeks er skjult af hensyn til diskretion"),
+    ("indicators.csv", "suppression_reason", "Begrundelse for diskretionering"),
+    ("areas.geojson", "slug", "Områdets kortnavn"),
+    ("areas.geojson", "name", "Områdets navn"),
+    ("areas.geojson", "wave", "Bølge: året udviklingsplanen skrives (2012 eller 2013)"),
+    ("areas.geojson", "geometry", "Områdets afgrænsning (roderne i området), WGS84 (EPSG:4326)"),
+    ("area_members.csv", "slug", "Områdets kortnavn"),
+    ("area_members.csv", "rode_nr", "Rodenummer (geo/rode.geojson)"),
+    ("area_members.csv", "rodenavn", "Rodens navn"),
+    ("omraader/<område>.csv", "group", "area = området, rest = resten af byen, city = hele byen"),
+    ("omraader/<område>.csv", "level", "rode = områdets egne roder; bydel = de bydele, områdets navn peger på"),
+]
+
+
+CITY_UNITS = {"rode": "kbh_roder", "bydel": "kbh_bydele"}  # city pooled from roder / from bydele
+INDEX_BASE = {"rode": "kbh_roder", "omraade": "kbh_roder", "bydel": "kbh_bydele", "by": None}
+
+
+def _tidy_levels(derived: Path) -> pd.DataFrame:
+    """Roder, bydele, the six areas (pooled from their roder) and the city, in one tidy table."""
+    rode = pd.read_csv(derived / "obs_rode.csv", dtype={"unit_id": str})
+    bydel = pd.read_csv(derived / "obs_bydel.csv", dtype={"unit_id": str})
+    series = pd.read_csv(derived / "area_series.csv")
+    names = {a.slug: a.name for a in reference.areas()} | {"alle": "De seks områder samlet"}
+    areas = series[(series["group"] == "area") & (series["level"] == "rode")]
+    areas = areas.assign(level="omraade", unit_id=areas["slug"], unit_name=areas["slug"].map(names))
+    city = series[(series["group"] == "city") & (series["slug"] == "alle")]
+    city = city.assign(
+        unit_id=city["level"].map(CITY_UNITS),
+        unit_name=city["level"].map({"rode": "København (summen af roderne)", "bydel": "København (summen af bydelene)"}),
+        level="by",
+    )
+    cols = ["level", "unit_id", "unit_name", "year", "indicator", "numerator", "denominator", "residents"]
+    tidy = pd.concat([f[cols] for f in (rode, bydel, areas, city)], ignore_index=True)
+    tidy["rate"] = 100 * tidy["numerator"] / tidy["denominator"].where(tidy["denominator"] > 0)
+    ref = tidy[tidy["level"] == "by"][["unit_id", "year", "indicator", "rate"]]
+    ref = ref.rename(columns={"unit_id": "base", "rate": "city_rate"})
+    tidy["base"] = tidy["level"].map(INDEX_BASE).where(tidy["level"] != "by", tidy["unit_id"])
+    tidy = tidy.merge(ref, on=["base", "year", "indicator"], how="left")
+    tidy["index"] = 100 * tidy["rate"] / tidy["city_rate"]
+    return tidy.drop(columns=["base", "city_rate"])
+
+
+def _secondary_rode_suppression(out: pd.DataFrame, derived: Path) -> pd.DataFrame:
+    """A rode hidden alone inside a published total (an area, a bydel, the city) could be
+    recovered by subtraction; hide the next-smallest rode of that total as well."""
+    members = pd.read_csv(derived / "area_members.csv")
+    roder = gpd.read_file(derived / "roder.geojson")[["rode_nr", "bydel_nr", "residents"]]
+    groups = pd.concat([
+        members[["slug", "rode_nr"]].rename(columns={"slug": "group"}),
+        roder.assign(group="bydel-" + roder["bydel_nr"].astype(str))[["group", "rode_nr"]],
+        roder.assign(group="kbh")[["group", "rode_nr"]],
+    ]).merge(roder[["rode_nr", "residents"]], on="rode_nr")
+    is_rode = out["level"] == "rode"
+    primary = set(out.loc[is_rode & out["suppressed"], "unit_id"].astype(int))
+    groups["suppressed"] = groups["rode_nr"].isin(primary)
+    hide = {str(r) for r in disclosure.secondary_suppression(groups, "group", "rode_nr")}
+    secondary = is_rode & out["unit_id"].isin(hide) & ~out["suppressed"]
+    out = out.copy()
+    out.loc[secondary, ["rate", "index"]] = float("nan")
+    out.loc[secondary, "suppressed"] = True
+    out.loc[secondary, "suppression_reason"] = "sekundær diskretionering (kunne ellers regnes ud som forskel)"
+    return out
+
+
+def suppressed_indicators(derived: Path) -> pd.DataFrame:
+    """Tidy indicators with primary, consistent-over-years and secondary suppression applied."""
+    out = disclosure.suppress(_tidy_levels(derived))
+    out = disclosure.consistent_across_years(out, unit_col="unit_id")
+    out = _secondary_rode_suppression(out, derived)
+    return out[INDICATOR_COLUMNS].sort_values(["level", "unit_id", "indicator", "year"]).reset_index(drop=True)
+
+
+def area_table(derived: Path, slug: str) -> pd.DataFrame:
+    series = pd.read_csv(derived / "area_series.csv")
+    names = {i.key: i.name for i in reference.indicators()}
+    t = series[series["slug"] == slug].copy()
+    t["indicator_name"] = t["indicator"].map(names)
+    cols = ["level", "group", "year", "indicator", "indicator_name", "numerator", "denominator", "rate"]
+    t = t[cols].sort_values(["level", "indicator", "group", "year"])
+    return t.round({"numerator": 0, "rate": 2})
+
+
+def write_site_data(derived: Path, dest: Path) -> Path:
+    """Write every download into dest (replaced whole, so no stale file survives)."""
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "omraader").mkdir(parents=True)
+    suppressed_indicators(derived).round({"numerator": 1, "denominator": 1, "rate": 3, "index": 2}).to_csv(
+        tmp / "indicators.csv", index=False
+    )
+    areas = gpd.read_file(derived / "areas.geojson").to_crs(PUBLISH_CRS)
+    areas[["slug", "name", "wave", "geometry"]].to_file(tmp / "areas.geojson", driver="GeoJSON", COORDINATE_PRECISION=6)
+    members = pd.read_csv(derived / "area_members.csv")
+    members[["slug", "rode_nr", "rodenavn"]].to_csv(tmp / "area_members.csv", index=False)
+    for area in reference.areas():
+        table = area_table(derived, area.slug)
+        table.to_csv(tmp / "omraader" / f"{area.slug}.csv", index=False)
+        with pd.ExcelWriter(tmp / "omraader" / f"{area.slug}.xlsx", engine="openpyxl") as xl:
+            table.to_excel(xl, sheet_name="udvikling", index=False)
+            members[members["slug"] == area.slug][["rode_nr", "rodenavn"]].to_excel(xl, sheet_name="roder", index=False)
+    pd.DataFrame(DICTIONARY, columns=["file", "column", "description"]).to_csv(tmp / "ordbog.csv", index=False)
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp.replace(dest)
+    return dest

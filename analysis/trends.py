@@ -1,0 +1,177 @@
+"""Trends of an area against the rest of the city, for share indicators measured from counts.
+
+METHOD.md section 4. The gap is always *area minus rest of the city*, in percentage points (pp).
+Rates are in percent (0-100). The register data cover everyone, so the intervals describe the
+uncertainty of the underlying rate (the process that produced this year's people), not sampling
+error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import theilslopes
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+CONFIDENCE = 0.95
+
+# Danish phrases for the direction of the gap (area minus rest). "Unclear" deliberately does not
+# say "stabil": a non-significant change with 7 yearly points is absence of evidence, not
+# evidence of no change.
+TREND_PHRASES: dict[str, str] = {
+    "widening": "afstanden til resten af byen er vokset",
+    "narrowing": "afstanden til resten af byen er blevet mindre",
+    "unclear": "ingen klar ændring i afstanden til resten af byen",
+}
+
+_REQUIRED = ("year", "num_area", "den_area", "num_rest", "den_rest")
+
+
+def _rate_pct(num: pd.Series, den: pd.Series) -> pd.Series:
+    """100 * num / den, NaN where the denominator is not positive."""
+    den = den.astype("float64")
+    return (100.0 * num.astype("float64") / den).where(den > 0)
+
+
+def newcomb_gap_ci(
+    num_area: float, den_area: float, num_rest: float, den_rest: float, alpha: float = 0.05
+) -> tuple[float, float]:
+    """Newcomb (method 10, Wilson score) interval for rate_area - rate_rest, in pp.
+
+    Counts are rounded to whole numbers first (approximate counts from share x residents are not
+    integers). Returns (NaN, NaN) when a count is missing, a denominator is zero or a count is
+    outside 0..denominator.
+    """
+    values = (num_area, den_area, num_rest, den_rest)
+    if any(pd.isna(v) or not math.isfinite(float(v)) for v in values):
+        return (math.nan, math.nan)
+    x1, n1, x2, n2 = (round(float(v)) for v in values)  # nearest integer, halves to even
+    if n1 <= 0 or n2 <= 0 or not (0 <= x1 <= n1) or not (0 <= x2 <= n2):
+        return (math.nan, math.nan)
+    low, high = confint_proportions_2indep(
+        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha
+    )
+    return (100.0 * float(low), 100.0 * float(high))
+
+
+def gap_by_year(df: pd.DataFrame) -> pd.DataFrame:
+    """Per year: area and rest rates, their gap with a 95 % Newcomb interval, and their ratio.
+
+    Input columns: year, num_area, den_area, num_rest, den_rest (counts). Adds rate_area and
+    rate_rest (percent), gap_pp (area - rest, pp), ci_low and ci_high (pp) and
+    ratio = rate_area / rate_rest (NaN when the rest's rate is 0). The counts may be approximate
+    (share x residents) and thus non-integer: they are rounded to the nearest integer for the
+    interval only; the rates and the gap use the unrounded counts.
+    """
+    missing = [c for c in _REQUIRED if c not in df.columns]
+    if missing:
+        raise KeyError(f"gap_by_year() is missing columns {missing}")
+    out = df.copy()
+    out["rate_area"] = _rate_pct(out["num_area"], out["den_area"])
+    out["rate_rest"] = _rate_pct(out["num_rest"], out["den_rest"])
+    out["gap_pp"] = out["rate_area"] - out["rate_rest"]
+    intervals = [
+        newcomb_gap_ci(a, b, c, d)
+        for a, b, c, d in zip(
+            out["num_area"], out["den_area"], out["num_rest"], out["den_rest"], strict=True
+        )
+    ]
+    out["ci_low"] = [low for low, _ in intervals]
+    out["ci_high"] = [high for _, high in intervals]
+    out["ratio"] = (out["rate_area"] / out["rate_rest"]).where(out["rate_rest"] != 0)
+    return out
+
+
+def _one_year(gaps: pd.DataFrame, year: int) -> pd.Series:
+    """The single row of ``gaps`` for ``year``."""
+    rows = gaps.loc[gaps["year"] == year]
+    if len(rows) != 1:
+        raise ValueError(f"expected exactly one row for year {year}, found {len(rows)}")
+    return rows.iloc[0]
+
+
+def difference_in_change(df: pd.DataFrame, y0: int, y1: int) -> dict[str, float]:
+    """Difference in changes, area minus rest, from year ``y0`` to ``y1``, with a 95 % interval.
+
+    delta_pp = (area_y1 - area_y0) - (rest_y1 - rest_y0) = gap_y1 - gap_y0.
+
+    Interval: each year's gap has its own Newcomb interval; the two are combined as if the years
+    were independent, with half-widths added by root-sum-of-squares on each side (the MOVER
+    approach of Zou & Donner, the same idea Newcomb uses within a year):
+
+        low  = delta - sqrt((gap_y1 - low_y1)^2 + (high_y0 - gap_y0)^2)
+        high = delta + sqrt((high_y1 - gap_y1)^2 + (gap_y0 - low_y0)^2)
+
+    This is an approximation. The same area is largely the same people in both years, so the two
+    gaps are positively correlated and the true interval is probably narrower: the one given here
+    errs on the wide (cautious) side. ``df`` may be raw counts or the output of
+    :func:`gap_by_year`.
+    """
+    gaps = df if {"gap_pp", "ci_low", "ci_high"} <= set(df.columns) else gap_by_year(df)
+    first, last = _one_year(gaps, y0), _one_year(gaps, y1)
+    g0, g1 = float(first["gap_pp"]), float(last["gap_pp"])
+    delta = g1 - g0
+    down = math.hypot(g1 - float(last["ci_low"]), float(first["ci_high"]) - g0)
+    up = math.hypot(float(last["ci_high"]) - g1, g0 - float(first["ci_low"]))
+    return {
+        "y0": y0,
+        "y1": y1,
+        "gap_y0": g0,
+        "gap_y1": g1,
+        "delta_pp": delta,
+        "ci_low": delta - down,
+        "ci_high": delta + up,
+    }
+
+
+def theil_sen(
+    years: Sequence[float] | np.ndarray | pd.Series,
+    values: Sequence[float] | np.ndarray | pd.Series,
+    alpha: float = CONFIDENCE,
+) -> dict[str, float]:
+    """Theil-Sen slope (per year) with its interval, via ``scipy.stats.theilslopes``.
+
+    ``alpha`` is the confidence level as in scipy (0.95 -> 95 % interval). Points where year or
+    value is NaN are dropped; with fewer than 3 points left (or fewer than 2 distinct years) every
+    result is NaN. Returns slope, intercept, low and high. Sen's interval uses a normal
+    approximation, rough with 7 points: read it as a guide, not an exact test.
+    """
+    x = np.asarray(years, dtype="float64")
+    y = np.asarray(values, dtype="float64")
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if len(x) < 3 or len(np.unique(x)) < 2:
+        return {"slope": math.nan, "intercept": math.nan, "low": math.nan, "high": math.nan}
+    result = theilslopes(y, x, alpha=alpha)
+    return {
+        "slope": float(result.slope),
+        "intercept": float(result.intercept),
+        "low": float(result.low_slope),
+        "high": float(result.high_slope),
+    }
+
+
+def trend_class(low: float, high: float, higher_is_worse: bool = True) -> str:
+    """Classify the change in the gap (area - rest) from the interval of its slope or change.
+
+    "widening" when the whole interval lies on the side where the area falls further behind
+    (above 0 if a higher rate is worse, below 0 otherwise), "narrowing" when it lies wholly on the
+    other side, and "unclear" when it includes 0 or is missing. Assumes the area starts behind the
+    rest, as the deprived areas do on the policy's indicators.
+    """
+    if pd.isna(low) or pd.isna(high):
+        return "unclear"
+    low, high = min(low, high), max(low, high)
+    if low > 0:
+        return "widening" if higher_is_worse else "narrowing"
+    if high < 0:
+        return "narrowing" if higher_is_worse else "widening"
+    return "unclear"
+
+
+def trend_word(low: float, high: float, higher_is_worse: bool = True) -> str:
+    """Danish phrase for :func:`trend_class`; never "stabil" for a non-significant change."""
+    return TREND_PHRASES[trend_class(low, high, higher_is_worse)]

@@ -1,0 +1,191 @@
+"""Trends against the rest of the city (analysis.trends). Expected values worked out by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import trends
+
+Z = 1.959963984540054  # 97.5 % point of the standard normal
+
+
+def wilson(x: int, n: int, z: float = Z) -> tuple[float, float]:
+    """Wilson score interval, written out independently of statsmodels:
+    (p + z^2/2n ± z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)."""
+    p = x / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return centre - half, centre + half
+
+
+def newcomb10(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    """Newcomb (1998) method 10 for p1 - p2 from the two Wilson intervals, in pp."""
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = wilson(x1, n1)
+    l2, u2 = wilson(x2, n2)
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return 100 * low, 100 * high
+
+
+def test_wilson_helper_against_hand_values():
+    # z^2 = 3.841459; 1 + z^2/10 = 1.3841459
+    # 5/10: centre = (0.5 + 0.1920729) / 1.3841459 = 0.5
+    #       half = 1.959964 * sqrt(0.025 + 0.0096036) / 1.3841459 = 0.263406
+    # 2/10: centre = (0.2 + 0.1920729) / 1.3841459 = 0.283259
+    #       half = 1.959964 * sqrt(0.016 + 0.0096036) / 1.3841459 = 0.226577
+    assert wilson(5, 10) == pytest.approx((0.236594, 0.763406), abs=1e-5)
+    assert wilson(2, 10) == pytest.approx((0.056682, 0.509836), abs=1e-5)
+
+
+def _counts(rows):
+    return pd.DataFrame(rows, columns=["year", "num_area", "den_area", "num_rest", "den_rest"])
+
+
+def test_gap_by_year_rates_gap_ratio():
+    # area 5/10 = 50 %, rest 2/10 = 20 %: gap 30 pp, ratio 50/20 = 2.5
+    # area 30/200 = 15 %, rest 100/1000 = 10 %: gap 5 pp, ratio 1.5
+    out = trends.gap_by_year(_counts([(2008, 5, 10, 2, 10), (2009, 30, 200, 100, 1000)]))
+    assert out["rate_area"].tolist() == pytest.approx([50.0, 15.0])
+    assert out["rate_rest"].tolist() == pytest.approx([20.0, 10.0])
+    assert out["gap_pp"].tolist() == pytest.approx([30.0, 5.0])
+    assert out["ratio"].tolist() == pytest.approx([2.5, 1.5])
+
+
+def test_gap_by_year_newcomb_matches_hand_wilson():
+    # Newcomb 10 for 5/10 vs 2/10, d = 0.3:
+    # low  = 0.3 - sqrt(0.263406^2 + (0.509836 - 0.2)^2) = 0.3 - sqrt(0.165381) = -0.106671
+    # high = 0.3 + sqrt(0.263406^2 + (0.2 - 0.056682)^2) = 0.3 + sqrt(0.089923) = 0.599872
+    out = trends.gap_by_year(_counts([(2008, 5, 10, 2, 10)]))
+    low, high = out["ci_low"].iloc[0], out["ci_high"].iloc[0]
+    assert (low, high) == pytest.approx((-10.6671, 59.9872), abs=1e-3)
+    assert (low, high) == pytest.approx(newcomb10(5, 10, 2, 10), abs=1e-9)
+    # a larger example, checked only against the independent formula
+    out = trends.gap_by_year(_counts([(2009, 30, 200, 100, 1000)]))
+    assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(
+        newcomb10(30, 200, 100, 1000), abs=1e-9
+    )
+
+
+def test_gap_by_year_rounds_approximate_counts_for_ci_only():
+    # 4.6 -> 5 and 10.2 -> 10, 2.4 -> 2 and 9.8 -> 10: interval as for 5/10 vs 2/10,
+    # but the rates use the raw counts: 100 * 4.6 / 10.2 = 45.098, 100 * 2.4 / 9.8 = 24.490
+    out = trends.gap_by_year(_counts([(2010, 4.6, 10.2, 2.4, 9.8)]))
+    assert out["rate_area"].iloc[0] == pytest.approx(45.0980, abs=1e-3)
+    assert out["rate_rest"].iloc[0] == pytest.approx(24.4898, abs=1e-3)
+    assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(
+        newcomb10(5, 10, 2, 10), abs=1e-9
+    )
+
+
+def test_gap_by_year_degenerate_rows():
+    # zero denominator -> everything NaN; rest rate 0 -> ratio NaN (not inf); NaN count -> no CI
+    out = trends.gap_by_year(
+        _counts([(2008, 1, 0, 2, 10), (2009, 3, 10, 0, 10), (2010, np.nan, 10, 2, 10)])
+    )
+    assert out.loc[0, ["rate_area", "gap_pp", "ci_low", "ci_high", "ratio"]].isna().all()
+    assert out.loc[1, "gap_pp"] == pytest.approx(30.0)
+    assert math.isnan(out.loc[1, "ratio"])
+    assert not math.isnan(out.loc[1, "ci_low"])
+    assert out.loc[2, ["gap_pp", "ci_low", "ci_high"]].isna().all()
+
+
+def test_gap_by_year_missing_column():
+    with pytest.raises(KeyError):
+        trends.gap_by_year(pd.DataFrame({"year": [2008]}))
+
+
+def test_difference_in_change():
+    # 2008: 5/10 vs 2/10 -> gap 30, interval (-10.6671, 59.9872)
+    # 2014: 5/10 vs 5/10 -> gap 0, interval ±sqrt(2) * 26.3406 = ±37.2514
+    # delta = 0 - 30 = -30
+    # low  = -30 - sqrt(37.2514^2 + 29.9872^2) = -30 - sqrt(1387.67 + 899.23) = -77.8214
+    # high = -30 + sqrt(37.2514^2 + 40.6671^2) = -30 + sqrt(1387.67 + 1653.81) = 25.1496
+    df = _counts([(2008, 5, 10, 2, 10), (2011, 9, 10, 1, 10), (2014, 5, 10, 5, 10)])
+    res = trends.difference_in_change(df, 2008, 2014)
+    assert res["delta_pp"] == pytest.approx(-30.0)
+    assert res["gap_y0"] == pytest.approx(30.0)
+    assert res["gap_y1"] == pytest.approx(0.0)
+    assert res["ci_low"] == pytest.approx(-77.8214, abs=2e-3)
+    assert res["ci_high"] == pytest.approx(25.1496, abs=2e-3)
+    # the same from a gap table
+    again = trends.difference_in_change(trends.gap_by_year(df), 2008, 2014)
+    assert again["ci_low"] == pytest.approx(res["ci_low"])
+
+
+def test_difference_in_change_missing_year():
+    with pytest.raises(ValueError):
+        trends.difference_in_change(_counts([(2008, 5, 10, 2, 10)]), 2008, 2014)
+
+
+def test_theil_sen_straight_line():
+    # every pairwise slope is 1, so slope = low = high = 1; intercept = median(y) - 1 * median(x)
+    # = 4 - 2010 = -2006
+    res = trends.theil_sen([2008, 2009, 2010, 2011, 2012], [2, 3, 4, 5, 6])
+    assert res["slope"] == pytest.approx(1.0)
+    assert res["low"] == pytest.approx(1.0)
+    assert res["high"] == pytest.approx(1.0)
+    assert res["intercept"] == pytest.approx(-2006.0)
+
+
+def test_theil_sen_outlier_and_interval():
+    # x = 0..4, y = 1, 2, 3, 4, 100. Pairwise slopes: six of 1, and 99/4, 98/3, 97/2, 96.
+    # Median of the 10 slopes = 1. Sen's interval: sigma^2 = 5*4*15/18 = 16.667, z*sigma = 8.0016,
+    # ranks (10 - 8.0016)/2 ~ 1 and (10 + 8.0016)/2 ~ 9 -> 1st and 10th sorted slopes: 1 and 96.
+    res = trends.theil_sen([0, 1, 2, 3, 4], [1, 2, 3, 4, 100])
+    assert res["slope"] == pytest.approx(1.0)
+    assert res["low"] == pytest.approx(1.0)
+    assert res["high"] == pytest.approx(96.0)
+
+
+def test_theil_sen_drops_nan():
+    # (2008, 1), (2010, 3), (2012, 5): slopes 2/2, 4/4, 2/2 -> 1
+    res = trends.theil_sen([2008, 2009, 2010, 2011, 2012], [1, np.nan, 3, np.nan, 5])
+    assert res["slope"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("years", "values"),
+    [
+        ([2008, 2012], [1, 5]),
+        ([2008, 2009, 2010, 2011, 2012], [1, np.nan, np.nan, np.nan, 5]),
+        ([2008, 2008, 2008], [1, 2, 3]),
+        ([], []),
+    ],
+)
+def test_theil_sen_too_few_points(years, values):
+    res = trends.theil_sen(years, values)
+    assert all(math.isnan(res[k]) for k in ("slope", "low", "high"))
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (0.2, 1.5, "widening"),
+        (-1.5, -0.2, "narrowing"),
+        (-0.2, 1.5, "unclear"),
+        (0.0, 1.5, "unclear"),  # touching 0 does not exclude it
+        (math.nan, 1.0, "unclear"),
+        (math.nan, math.nan, "unclear"),
+    ],
+)
+def test_trend_class(low, high, expected):
+    assert trends.trend_class(low, high) == expected
+
+
+def test_trend_class_when_higher_is_better():
+    # e.g. employment: a rising gap (area - rest) means the area catches up
+    assert trends.trend_class(0.2, 1.5, higher_is_worse=False) == "narrowing"
+    assert trends.trend_class(-1.5, -0.2, higher_is_worse=False) == "widening"
+
+
+def test_trend_word_phrases():
+    assert trends.trend_word(0.2, 1.5) == "afstanden til resten af byen er vokset"
+    assert trends.trend_word(-1.0, 1.0) == "ingen klar ændring i afstanden til resten af byen"
+    assert set(trends.TREND_PHRASES) == {"widening", "narrowing", "unclear"}
+    for phrase in trends.TREND_PHRASES.values():
+        assert "stabil" not in phrase.lower()
