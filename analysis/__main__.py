@@ -58,9 +58,7 @@ def cmd_build(args) -> None:
     from . import build
 
     mirror = None if args.download else (Path(args.mirror) if args.mirror else None)
-    summary = build.build(
-        areas=args.area, wave=args.wave, jobs=args.jobs, raw_dir=Path(args.raw), mirror=mirror
-    )
+    summary = build.build(areas=args.area, wave=args.wave, jobs=args.jobs, raw_dir=Path(args.raw), mirror=mirror)
     times = ", ".join(f"{r.name} {r.seconds:.1f} s" for r in summary["chapters"] if r.status == "executed")
     print(
         f"done in {summary['seconds']:.1f} s: {summary['executed']} executed, {summary['reused']} reused, "
@@ -75,7 +73,9 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("fetch", "build"):
         p = sub.add_parser(name, help=f"{name} (see README)")
-        p.add_argument("--mirror", help="copy raw files from this folder (default: $UDSATTE_DATA_MIRROR or ../shared/data)")
+        p.add_argument(
+            "--mirror", help="copy raw files from this folder (default: $UDSATTE_DATA_MIRROR or ../shared/data)"
+        )
         p.add_argument("--download", action="store_true", help="download from the origin URLs instead of a mirror")
     build_p = sub.choices["build"]
     build_p.add_argument("--area", action="append", metavar="SLUG", help="only (re)generate this area; repeatable")

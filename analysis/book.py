@@ -51,9 +51,7 @@ def chapters() -> list[Chapter]:
     for wave in reference.waves():
         out.append(Chapter(f"boelge-{wave.year}", "wave", {"wave": wave.year}, wave=wave.year))
         for area in reference.areas_in_wave(wave.year):
-            out.append(
-                Chapter(f"omraader/{area.slug}", "area", {"area": area.slug}, area.slug, wave.year)
-            )
+            out.append(Chapter(f"omraader/{area.slug}", "area", {"area": area.slug}, area.slug, wave.year))
     out.append(Chapter("data", "data"))
     return out
 
@@ -86,7 +84,10 @@ def toc() -> dict:
         sections = [{"file": by_name[f"omraader/{a.slug}"].docname} for a in reference.areas_in_wave(wave.year)]
         parts.append({"caption": wave.title, "chapters": [{"file": page.docname, "sections": sections}]})
     parts.append(
-        {"caption": "Metode og data", "chapters": [{"file": p} for p in STATIC_PAGES] + [{"file": by_name["data"].docname}]}
+        {
+            "caption": "Metode og data",
+            "chapters": [{"file": p} for p in STATIC_PAGES] + [{"file": by_name["data"].docname}],
+        }
     )
     return {"format": "jb-book", "root": by_name["forside"].docname, "parts": parts}
 

@@ -96,8 +96,9 @@ def load_template(chapter: book.Chapter) -> nbformat.NotebookNode:
                 cell.source = cell.source.replace("{{ " + key + " }}", value)
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         cell.metadata.setdefault("tags", [])
+        cell.id = f"{chapter.template}-{i}"  # jupytext makes random ids; stable ones keep builds identical
     return nb
 
 
@@ -143,8 +144,10 @@ def is_current(chapter: book.Chapter, key: str) -> bool:
 def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop volatile metadata (timings, papermill run info) so two builds give identical files."""
     nb.metadata.pop("papermill", None)
-    nb.metadata.get("widgets", None)
     for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]  # papermill does not copy our tags
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
@@ -155,11 +158,13 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute_chapter(chapter: book.Chapter, key: str) -> float:
-    """Execute one chapter with papermill; publish the notebook only if it ran to the end."""
-    t0 = time.perf_counter()
-    chapter.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = chapter.path.with_suffix(".part.ipynb")
+def run_notebook(chapter: book.Chapter, dest: Path) -> None:
+    """Execute a chapter's template with papermill into dest (scrubbed of volatile metadata).
+
+    Raises BuildError naming the chapter, cell and error; the failed notebook is kept for reading.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".part.ipynb")
     try:
         papermill.execute_notebook(
             load_template(chapter),
@@ -175,17 +180,22 @@ def execute_chapter(chapter: book.Chapter, key: str) -> float:
         if tmp.exists():
             os.replace(tmp, failed)
         raise BuildError(
-            f"chapter {chapter.name} (template {chapter.template}.md, parameters "
-            f"{chapter.parameters}) failed in cell {err.exec_count}: {err.ename}: {err.evalue}. "
+            f"chapter {chapter.name} (template book/templates/{chapter.template}.md, parameters "
+            f"{chapter.parameters}) failed in code cell {err.exec_count}: {err.ename}: {err.evalue}. "
             f"The executed notebook with the traceback is at {failed.relative_to(paths.ROOT)}; "
             f"the last good version of the chapter is kept."
         ) from None
-    finally:
-        if tmp.exists() and not chapter.path.exists():
-            pass
-    nb = scrub(nbformat.read(tmp, as_version=4))
-    nbformat.write(nb, tmp)
-    os.replace(tmp, chapter.path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    nbformat.write(scrub(nbformat.read(tmp, as_version=4)), tmp)
+    os.replace(tmp, dest)
+
+
+def execute_chapter(chapter: book.Chapter, key: str) -> float:
+    """Execute one chapter; publish its notebook and key only if it ran to the end."""
+    t0 = time.perf_counter()
+    run_notebook(chapter, chapter.path)
     kf = _key_file(chapter)
     kf.parent.mkdir(parents=True, exist_ok=True)
     kf.write_text(key)
@@ -284,8 +294,19 @@ def site_key(stamp: dict) -> str:
 
 def jupyter_book(stage: Path, config: Path, log) -> None:
     cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"), "build", str(paths.ROOT), "--path-output", str(stage),
-        "--config", str(config), "--toc", str(paths.ROOT / "_toc.yml"), "-W", "-n", "--keep-going", "-q",
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(paths.ROOT),
+        "--path-output",
+        str(stage),
+        "--config",
+        str(config),
+        "--toc",
+        str(paths.ROOT / "_toc.yml"),
+        "-W",
+        "-n",
+        "--keep-going",
+        "-q",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT)
     if proc.returncode != 0:
@@ -298,7 +319,7 @@ def publish(stage_html: Path, site_link: Path) -> Path:
     """Point site_link at the new site in one atomic rename; remove the old site afterwards."""
     sites = site_link.parent / "sites"
     sites.mkdir(parents=True, exist_ok=True)
-    target = sites / f"site-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    target = sites / f"site-{time.strftime('%Y%m%d-%H%M%S')}-{time.perf_counter_ns()}"
     os.replace(stage_html, target)
     tmp_link = site_link.with_name(site_link.name + ".new")
     tmp_link.unlink(missing_ok=True)
@@ -341,13 +362,11 @@ def build(
     outputs.write_site_data(derived, paths.SITE_DATA)
     all_chapters = book.chapters()
     selected = book.select(all_chapters, areas, wave)
-    (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
     results = run_chapters(selected, all_chapters, derived, jobs, log)
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        raise BuildError(
-            "; ".join(r.error for r in failed) + "\nThe published site is unchanged."
-        )
+        raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
+    (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
     stamp = build_stamp(raw_dir)
     key = site_key(stamp)
     key_file = paths.CACHE / "site.key"

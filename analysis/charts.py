@@ -30,11 +30,19 @@ INDEX_LABELS = ["under 80", "80–100", "100–120", "120–150", "150–200", "
 INDEX_COLOURS = ["#f7f7f7", "#fee6ce", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 SOURCE = "Kilde: Københavns Kommune, åbne data (SØK 2008–2014); egne beregninger."
 
-plt.rcParams.update({
-    "figure.dpi": 110, "savefig.dpi": 110, "font.size": 10, "axes.titlesize": 11,
-    "axes.spines.top": False, "axes.spines.right": False, "axes.titleweight": "bold",
-    "svg.hashsalt": "udsatte", "legend.frameon": False,
-})
+plt.rcParams.update(
+    {
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titleweight": "bold",
+        "svg.hashsalt": "udsatte",
+        "legend.frameon": False,
+    }
+)
 
 
 def _source(fig, text: str = SOURCE) -> None:
@@ -47,7 +55,14 @@ def scale_bar(ax, length_m: float = 2000) -> None:
     y0, y1 = ax.get_ylim()
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt")
-    ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{fmt.number(length_m / 1000)} km", ha="center", va="bottom", fontsize=8)
+    ax.text(
+        x + length_m / 2,
+        y + 0.015 * (y1 - y0),
+        f"{fmt.number(length_m / 1000)} km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+    )
 
 
 def _map_axes(figsize=(6.4, 6.4)):
@@ -57,8 +72,14 @@ def _map_axes(figsize=(6.4, 6.4)):
     return fig, ax
 
 
-def index_map(roder: gpd.GeoDataFrame, column: str, title: str, outline: gpd.GeoDataFrame | None = None,
-              bydele: gpd.GeoDataFrame | None = None, focus: gpd.GeoDataFrame | None = None):
+def index_map(
+    roder: gpd.GeoDataFrame,
+    column: str,
+    title: str,
+    outline: gpd.GeoDataFrame | None = None,
+    bydele: gpd.GeoDataFrame | None = None,
+    focus: gpd.GeoDataFrame | None = None,
+):
     """Choropleth of an index (city = 100) in fixed classes; grey = no data (or too few residents)."""
     fig, ax = _map_axes()
     cmap = ListedColormap(INDEX_COLOURS)
@@ -75,31 +96,54 @@ def index_map(roder: gpd.GeoDataFrame, column: str, title: str, outline: gpd.Geo
         pad = 0.15 * max(xmax - xmin, ymax - ymin)
         ax.set_xlim(xmin - pad, xmax + pad)
         ax.set_ylim(ymin - pad, ymax + pad)
-    handles = [Patch(facecolor=c, edgecolor="#999999", label=lab) for c, lab in zip(INDEX_COLOURS, INDEX_LABELS, strict=True)]
+    handles = [
+        Patch(facecolor=c, edgecolor="#999999", label=lab) for c, lab in zip(INDEX_COLOURS, INDEX_LABELS, strict=True)
+    ]
     handles.append(Patch(facecolor="#d9d9d9", hatch="///", edgecolor="#999999", label="ingen data / under 100 beboere"))
     if outline is not None:
         handles.append(Line2D([], [], color="black", lw=1.8, label="områdets grænse"))
-    ax.legend(handles=handles, title="Indeks (København = 100)", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title_fontsize=8.5)
+    ax.legend(
+        handles=handles,
+        title="Indeks (København = 100)",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=8,
+        title_fontsize=8.5,
+    )
     ax.set_title(title, loc="left")
     scale_bar(ax)
     _source(fig)
     return fig
 
 
-def locator_map(bydele: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, highlight: str | None = None,
-                roder: gpd.GeoDataFrame | None = None, label_bydele: bool = True):
+def locator_map(
+    bydele: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    highlight: str | None = None,
+    roder: gpd.GeoDataFrame | None = None,
+    label_bydele: bool = True,
+):
     """The city with the six areas; one of them highlighted (its roder outlined) if given."""
     fig, ax = _map_axes()
     bydele.plot(ax=ax, color="#f0f0f0", edgecolor="#888888", linewidth=0.8)
     others = areas if highlight is None else areas[areas["slug"] != highlight]
-    others.plot(ax=ax, color="#9ecae1" if highlight else AREA, edgecolor="#3182bd" if highlight else "#7f2704", linewidth=0.6, alpha=0.9)
+    others.plot(
+        ax=ax,
+        color="#9ecae1" if highlight else AREA,
+        edgecolor="#3182bd" if highlight else "#7f2704",
+        linewidth=0.6,
+        alpha=0.9,
+    )
     handles = []
     if highlight is not None:
         mine = areas[areas["slug"] == highlight]
         if roder is not None:
             roder.plot(ax=ax, color=AREA, edgecolor="white", linewidth=0.5)
         mine.boundary.plot(ax=ax, color="black", linewidth=1.5)
-        handles = [Patch(facecolor=AREA, label="Området (dets roder)"), Patch(facecolor="#9ecae1", label="De fem andre udsatte byområder")]
+        handles = [
+            Patch(facecolor=AREA, label="Området (dets roder)"),
+            Patch(facecolor="#9ecae1", label="De fem andre udsatte byområder"),
+        ]
     else:
         handles = [Patch(facecolor=AREA, label="De seks udsatte byområder")]
     if label_bydele:
@@ -112,8 +156,12 @@ def locator_map(bydele: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, highlight: st
     return fig
 
 
-def trend_panel(series: pd.DataFrame, indicators: list[tuple[str, str]], target_lines: dict[str, float] | None = None,
-                ncols: int = 2):
+def trend_panel(
+    series: pd.DataFrame,
+    indicators: list[tuple[str, str]],
+    target_lines: dict[str, float] | None = None,
+    ncols: int = 2,
+):
     """Small multiples, one indicator per panel: area, rest of city and city over the years.
 
     series: rows per (indicator, group, year) with rate, and for the area optional ci_low/ci_high
@@ -189,10 +237,19 @@ def income_relative(income: pd.DataFrame, highlight: list[int], names: dict[int,
         ax.plot(g["year"], g["relative"], color=AREA if hi else "#bbbbbb", lw=2 if hi else 1, zorder=3 if hi else 1)
         if hi:
             last = g.sort_values("year").iloc[-1]
-            ax.annotate(names.get(nr, str(nr)), (last["year"], last["relative"]), fontsize=7.5, xytext=(3, 0), textcoords="offset points", va="center")
+            ax.annotate(
+                names.get(nr, str(nr)),
+                (last["year"], last["relative"]),
+                fontsize=7.5,
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+            )
     ax.axhline(100, color="black", lw=0.8)
     ax.axvline(2011, color=ACCENT, lw=1, ls="-.")
-    ax.annotate("politikken vedtages", (2011, ax.get_ylim()[1]), fontsize=7.5, color=ACCENT, va="top", ha="right", rotation=90)
+    ax.annotate(
+        "politikken vedtages", (2011, ax.get_ylim()[1]), fontsize=7.5, color=ACCENT, va="top", ha="right", rotation=90
+    )
     ax.set_ylabel("Gennemsnitlig disponibel indkomst,\nindeks (København = 100)")
     ax.yaxis.set_major_formatter(fmt.mpl_formatter(0))
     ax.xaxis.set_major_formatter(fmt.mpl_formatter(0))
@@ -207,9 +264,17 @@ def probability_map(roder: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, column: st
     fig, ax = _map_axes()
     has = roder[column].notna()
     roder[~has].plot(ax=ax, color="#d9d9d9", edgecolor="white", linewidth=0.3, hatch="///")
-    roder[has].plot(ax=ax, column=column, cmap="cividis_r", vmin=0, vmax=1, edgecolor="white", linewidth=0.3,
-                    legend=True, legend_kwds={"label": "Sandsynlighed for at blive udpeget", "shrink": 0.6,
-                                              "format": fmt.mpl_formatter(1)})
+    roder[has].plot(
+        ax=ax,
+        column=column,
+        cmap="cividis_r",
+        vmin=0,
+        vmax=1,
+        edgecolor="white",
+        linewidth=0.3,
+        legend=True,
+        legend_kwds={"label": "Sandsynlighed for at blive udpeget", "shrink": 0.6, "format": fmt.mpl_formatter(1)},
+    )
     areas.boundary.plot(ax=ax, color="black", linewidth=1.2)
     ax.set_title("Sandsynlighed for at blive udpeget som udsat", loc="left")
     scale_bar(ax)

@@ -83,10 +83,7 @@ def _weight_vector(idx: pd.DataFrame, weights: pd.Series | None) -> np.ndarray:
         w = np.ones(idx.shape[1])
     else:
         if set(weights.index) != set(idx.columns):
-            raise ValueError(
-                f"weights must name exactly the indicators {list(idx.columns)}, "
-                f"got {list(weights.index)}"
-            )
+            raise ValueError(f"weights must name exactly the indicators {list(idx.columns)}, got {list(weights.index)}")
         w = weights.reindex(idx.columns).to_numpy(dtype=float)
     if np.any(~np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("weights must be finite, non-negative and not all zero")
@@ -367,7 +364,11 @@ def local_moran(
         return out
 
     y = data.loc[ids, column].to_numpy(dtype=float)
-    lisa = Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed)
+    with warnings.catch_warnings():
+        # esda announces a future change of its default alternative hypothesis; we keep and
+        # document the current folded (directed) p-value, which Moran_Local does not let us name.
+        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
+        lisa = Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed)
     significant = lisa.p_sim <= fdr(lisa.p_sim, alpha)
     quadrant = pd.Series(lisa.q, index=ids).map(QUADRANTS)
 
@@ -375,15 +376,11 @@ def local_moran(
     out.loc[ids, "p_sim"] = lisa.p_sim
     out.loc[ids, "quadrant"] = quadrant
     out.loc[ids, "significant"] = significant
-    out.loc[ids, "cluster"] = np.where(
-        significant, quadrant.map(CLUSTER_LABELS).to_numpy(), NOT_SIGNIFICANT
-    )
+    out.loc[ids, "cluster"] = np.where(significant, quadrant.map(CLUSTER_LABELS).to_numpy(), NOT_SIGNIFICANT)
     return out
 
 
-def global_moran(
-    gdf: gpd.GeoDataFrame, column: str, permutations: int = 9999, seed: int = 20111
-) -> dict[str, float]:
+def global_moran(gdf: gpd.GeoDataFrame, column: str, permutations: int = 9999, seed: int = 20111) -> dict[str, float]:
     """Global Moran's I with its permutation p-value, same weights as local_moran.
 
     esda.Moran has no seed argument, so numpy's legacy global generator is seeded here; its previous

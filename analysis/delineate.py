@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
-from scipy.sparse.csgraph import connected_components
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from . import composite, reference
-from .indicators import wide_rates, pooled
+from .indicators import pooled, wide_rates
 
 MEMBER_COLUMNS = ["slug", "rode_nr", "rodenavn", "bydel_nr", "cluster", "residents", "composite"]
 
@@ -26,8 +26,11 @@ def baseline_scores(rode_obs: pd.DataFrame, year: int, construction: str) -> pd.
     rates = wide_rates(obs, year)
     city = pooled(obs).set_index("indicator")["rate"]
     idx = composite.index_table(rates, city)
-    build = {"ratio": composite.composite_ratio, "log": composite.composite_log,
-             "percentile": composite.composite_percentile}[construction]
+    build = {
+        "ratio": composite.composite_ratio,
+        "log": composite.composite_log,
+        "percentile": composite.composite_percentile,
+    }[construction]
     residents = obs.drop_duplicates("unit_id").set_index("unit_id")["residents"]
     return pd.DataFrame({"composite": build(idx), "residents": residents.reindex(idx.index)})
 
@@ -74,8 +77,16 @@ def delineate(
         # renumber clusters 1.. by size so the labels do not depend on row order
         order = {c: i + 1 for i, c in enumerate(size.loc[keep].sort_values(ascending=False).index)}
         for _, r in kept.iterrows():
-            rows.append({"slug": area.slug, "rode_nr": int(r["rode_nr"]), "rodenavn": r["rodenavn"],
-                         "bydel_nr": int(r["bydel_nr"]), "cluster": order[r["cluster"]],
-                         "residents": int(r["residents"]), "composite": round(float(r["composite"]), 1)})
+            rows.append(
+                {
+                    "slug": area.slug,
+                    "rode_nr": int(r["rode_nr"]),
+                    "rodenavn": r["rodenavn"],
+                    "bydel_nr": int(r["bydel_nr"]),
+                    "cluster": order[r["cluster"]],
+                    "residents": int(r["residents"]),
+                    "composite": round(float(r["composite"]), 1),
+                }
+            )
     out = pd.DataFrame(rows, columns=MEMBER_COLUMNS)
     return out.sort_values(["slug", "rode_nr"]).reset_index(drop=True)

@@ -88,9 +88,7 @@ def suppress(
     for col in counts:
         out[col] = _blank(out[col], is_small_count(out[col]))
 
-    residents_reason = np.where(
-        unknown, REASON_UNKNOWN_RESIDENTS, np.where(few, REASON_FEW_RESIDENTS, "")
-    )
+    residents_reason = np.where(unknown, REASON_UNKNOWN_RESIDENTS, np.where(few, REASON_FEW_RESIDENTS, ""))
     count_reason = np.where(small, REASON_SMALL_COUNT, "")
     out["suppressed"] = hide_rate.to_numpy(dtype=bool)
     out["suppression_reason"] = _join_reasons(residents_reason, count_reason)

@@ -73,6 +73,9 @@ def with_rate(obs: pd.DataFrame) -> pd.DataFrame:
 
 def pooled(obs: pd.DataFrame, by=("year", "indicator")) -> pd.DataFrame:
     """Pool counts over units. A group whose numerators are all missing stays missing."""
+    # a unit with a missing numerator is left out of the denominator too, never counted as zero
+    has_num = obs["numerator"].notna()
+    obs = obs.assign(denominator=obs["denominator"].where(has_num), residents=obs["residents"].where(has_num))
     grouped = obs.groupby(list(by), sort=True)
     out = grouped[["numerator", "denominator", "residents"]].sum(min_count=1)
     has_data = grouped["numerator"].count() > 0

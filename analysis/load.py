@@ -50,6 +50,7 @@ class Problems:
 
     def add(self, row, column: str, value, rule: str) -> None:
         where = f"row {row}" if row is not None else "file"
+        value = value.item() if hasattr(value, "item") else value  # numpy scalar -> plain number
         self.items.append(f"{where}, column {column!r}, value {value!r}: {rule}")
 
     def raise_if_any(self) -> None:
@@ -82,6 +83,12 @@ def check_numeric(df: pd.DataFrame, columns: Iterable[str], problems: Problems) 
             problems.add(_csv_row(i), c, out.at[i, c], "expected a number")
         out[c] = coerced.astype(float)
     return out
+
+
+def check_present(df: pd.DataFrame, columns: Iterable[str], problems: Problems) -> None:
+    for c in columns:
+        for i in df.index[df[c].isna()]:
+            problems.add(_csv_row(i), c, None, "value is missing; expected a value in every row")
 
 
 def check_range(df, columns, problems: Problems, low=0.0, high=None, tolerance=0.0) -> None:
@@ -125,6 +132,7 @@ def validate_bydel(df: pd.DataFrame, ids: dict[str, int], file: str = BYDEL_FILE
     if not check_columns(df, ["aar", "district", *counts], problems):
         problems.raise_if_any()
     df = check_numeric(df, ["aar", *counts], problems)
+    check_present(df, ["aar", "district"], problems)
     check_range(df, counts, problems, low=0)
     for i in df.index[~df["district"].isin(ids)]:
         problems.add(_csv_row(i), "district", df.at[i, "district"], f"unknown bydel slug; known: {sorted(ids)}")
@@ -139,7 +147,7 @@ def validate_bydel(df: pd.DataFrame, ids: dict[str, int], file: str = BYDEL_FILE
 
 
 def load_bydel(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    df = pd.read_csv(raw_path(BYDEL_FILE, raw_dir))
+    df = pd.read_csv(raw_path(BYDEL_FILE, raw_dir), skip_blank_lines=False)
     return validate_bydel(df, load_bydel_ids(raw_dir))
 
 
@@ -161,6 +169,7 @@ def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_
     notes = [f"{int(blank.sum())} tomme rækker i {file} er sprunget over."] if blank.any() else []
     df = df.loc[~blank].copy()
     df = check_numeric(df, ["year", "Number of residents", *shares], problems)
+    check_present(df, ["year", "Number of residents"], problems)
     for i in df.index[df["name"].isna()]:
         problems.add(_csv_row(i), "name", None, "rode name is empty")
     df["name"] = df["name"].astype("string").str.strip()
@@ -179,9 +188,7 @@ def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_
     for year, n in per_year.items():
         if n < len(known):
             missing = sorted(known - set(df.loc[df["year"] == year, "name"]))
-            notes.append(
-                f"{year}: {n} af {len(known)} roder findes i data; mangler: {', '.join(missing)}."
-            )
+            notes.append(f"{year}: {n} af {len(known)} roder findes i data; mangler: {', '.join(missing)}.")
     for col in shares:
         empty_years = [y for y, g in df.groupby("year") if g[col].isna().all()]
         if empty_years:
@@ -215,9 +222,11 @@ def validate_geo(gdf: gpd.GeoDataFrame, file: str, key: str, name: str) -> gpd.G
     # Self-intersecting rings occur in the source (3 roder); repair them and report which.
     invalid = ~out.geometry.is_valid
     out.loc[invalid, "geometry"] = out.geometry[invalid].apply(_repair)
-    out.attrs["notes"] = [
-        f"{file}: ugyldig geometri repareret (make_valid) for {', '.join(out.loc[invalid, name])}."
-    ] if invalid.any() else []
+    out.attrs["notes"] = (
+        [f"{file}: ugyldig geometri repareret (make_valid) for {', '.join(out.loc[invalid, name])}."]
+        if invalid.any()
+        else []
+    )
     return out.to_crs(AREA_CRS)
 
 
@@ -236,7 +245,7 @@ def load_bydel_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
 
 def load_rode(raw_dir: Path = paths.RAW) -> RodeData:
     geo = load_rode_geo(raw_dir)
-    df = pd.read_csv(raw_path(RODE_FILE, raw_dir))
+    df = pd.read_csv(raw_path(RODE_FILE, raw_dir), skip_blank_lines=False)
     return validate_rode(df, geo["rodenavn"])
 
 
@@ -295,11 +304,13 @@ def load_population(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     df = _statbank_table(POPULATION_FILE, raw_dir)
     df.columns = ["date", "label", "population"]
     df = df[df["date"].astype(str).str.endswith("1231")]
-    return pd.DataFrame({
-        "year": df["date"].astype(str).str[:4].astype(int),
-        "bydel_nr": df["label"].map(_bydel_number),
-        "population": pd.to_numeric(df["population"]),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "year": df["date"].astype(str).str[:4].astype(int),
+            "bydel_nr": df["label"].map(_bydel_number),
+            "population": pd.to_numeric(df["population"]),
+        }
+    ).reset_index(drop=True)
 
 
 def report_nan(values: pd.Series) -> int:

@@ -6,7 +6,9 @@ workbook per area, and ordbog.csv (the data dictionary: file, column, meaning).
 
 from __future__ import annotations
 
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,8 +18,17 @@ from . import disclosure, reference
 from .pipeline import PUBLISH_CRS
 
 INDICATOR_COLUMNS = [
-    "level", "unit_id", "unit_name", "year", "indicator", "numerator", "denominator", "rate",
-    "index", "suppressed", "suppression_reason",
+    "level",
+    "unit_id",
+    "unit_name",
+    "year",
+    "indicator",
+    "numerator",
+    "denominator",
+    "rate",
+    "index",
+    "suppressed",
+    "suppression_reason",
 ]
 
 DICTIONARY = [
@@ -26,7 +37,11 @@ DICTIONARY = [
     ("indicators.csv", "unit_name", "Navn på enheden"),
     ("indicators.csv", "year", "År (opgjort 1. januar / årets udgang som i kilden)"),
     ("indicators.csv", "indicator", "Indikatorens nøgle, se indicator_name i områdefilerne"),
-    ("indicators.csv", "numerator", "Tæller: antal personer/boliger med kendetegnet; på rodeniveau andel × beboere (tilnærmet)"),
+    (
+        "indicators.csv",
+        "numerator",
+        "Tæller: antal personer/boliger med kendetegnet; på rodeniveau andel × beboere (tilnærmet)",
+    ),
     ("indicators.csv", "denominator", "Nævner: antal personer/boliger i alt; på rodeniveau antal beboere"),
     ("indicators.csv", "rate", "Andel i procent = 100 × tæller / nævner"),
     ("indicators.csv", "index", "Indeks: andelen i forhold til hele København (København = 100)"),
@@ -59,7 +74,9 @@ def _tidy_levels(derived: Path) -> pd.DataFrame:
     city = series[(series["group"] == "city") & (series["slug"] == "alle")]
     city = city.assign(
         unit_id=city["level"].map(CITY_UNITS),
-        unit_name=city["level"].map({"rode": "København (summen af roderne)", "bydel": "København (summen af bydelene)"}),
+        unit_name=city["level"].map(
+            {"rode": "København (summen af roderne)", "bydel": "København (summen af bydelene)"}
+        ),
         level="by",
     )
     cols = ["level", "unit_id", "unit_name", "year", "indicator", "numerator", "denominator", "residents"]
@@ -78,11 +95,13 @@ def _secondary_rode_suppression(out: pd.DataFrame, derived: Path) -> pd.DataFram
     recovered by subtraction; hide the next-smallest rode of that total as well."""
     members = pd.read_csv(derived / "area_members.csv")
     roder = gpd.read_file(derived / "roder.geojson")[["rode_nr", "bydel_nr", "residents"]]
-    groups = pd.concat([
-        members[["slug", "rode_nr"]].rename(columns={"slug": "group"}),
-        roder.assign(group="bydel-" + roder["bydel_nr"].astype(str))[["group", "rode_nr"]],
-        roder.assign(group="kbh")[["group", "rode_nr"]],
-    ]).merge(roder[["rode_nr", "residents"]], on="rode_nr")
+    groups = pd.concat(
+        [
+            members[["slug", "rode_nr"]].rename(columns={"slug": "group"}),
+            roder.assign(group="bydel-" + roder["bydel_nr"].astype(str))[["group", "rode_nr"]],
+            roder.assign(group="kbh")[["group", "rode_nr"]],
+        ]
+    ).merge(roder[["rode_nr", "residents"]], on="rode_nr")
     is_rode = out["level"] == "rode"
     primary = set(out.loc[is_rode & out["suppressed"], "unit_id"].astype(int))
     groups["suppressed"] = groups["rode_nr"].isin(primary)
@@ -113,6 +132,18 @@ def area_table(derived: Path, slug: str) -> pd.DataFrame:
     return t.round({"numerator": 0, "rate": 2})
 
 
+def _normalise_xlsx(path: Path) -> None:
+    """Make a workbook byte-reproducible: fixed zip entry times and document timestamps."""
+    fixed = "2015-01-01T00:00:00Z"
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + fixed.encode(), data)
+            zout.writestr(zipfile.ZipInfo(name, date_time=(2015, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+
+
 def write_site_data(derived: Path, dest: Path) -> Path:
     """Write every download into dest (replaced whole, so no stale file survives)."""
     tmp = dest.with_name(dest.name + ".tmp")
@@ -131,6 +162,7 @@ def write_site_data(derived: Path, dest: Path) -> Path:
         with pd.ExcelWriter(tmp / "omraader" / f"{area.slug}.xlsx", engine="openpyxl") as xl:
             table.to_excel(xl, sheet_name="udvikling", index=False)
             members[members["slug"] == area.slug][["rode_nr", "rodenavn"]].to_excel(xl, sheet_name="roder", index=False)
+        _normalise_xlsx(tmp / "omraader" / f"{area.slug}.xlsx")
     pd.DataFrame(DICTIONARY, columns=["file", "column", "description"]).to_csv(tmp / "ordbog.csv", index=False)
     shutil.rmtree(dest, ignore_errors=True)
     dest.parent.mkdir(parents=True, exist_ok=True)

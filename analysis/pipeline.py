@@ -86,9 +86,7 @@ def area_series(inputs: Inputs, member_table: pd.DataFrame) -> pd.DataFrame:
     for area in reference.areas():
         roder = member_table.loc[member_table["slug"] == area.slug, "rode_nr"]
         frames.append(indicators.area_vs_rest(inputs.rode_obs, roder).assign(slug=area.slug, level="rode"))
-        frames.append(
-            indicators.area_vs_rest(inputs.bydel_obs, area.bydele).assign(slug=area.slug, level="bydel")
-        )
+        frames.append(indicators.area_vs_rest(inputs.bydel_obs, area.bydele).assign(slug=area.slug, level="bydel"))
     all_roder = member_table["rode_nr"]
     frames.append(indicators.area_vs_rest(inputs.rode_obs, all_roder).assign(slug="alle", level="rode"))
     all_bydele = sorted({b for a in reference.areas() for b in a.bydele})
@@ -105,20 +103,25 @@ def area_geometries(rode_geo: gpd.GeoDataFrame, member_table: pd.DataFrame) -> g
 
 def _in_area(points: gpd.GeoSeries, areas: gpd.GeoDataFrame) -> pd.Series:
     """Slug of the area containing each point (None outside all six areas)."""
-    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=points, crs=areas.crs), areas[["slug", "geometry"]],
-                       how="left", predicate="within")
+    joined = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=points, crs=areas.crs), areas[["slug", "geometry"]], how="left", predicate="within"
+    )
     return joined[~joined.index.duplicated()]["slug"]
 
 
 def estates(raw_dir: Path, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Public-housing estates with the area their representative point lies in."""
     gdf = load.load_public_housing(raw_dir)
-    out = gpd.GeoDataFrame({
-        "estate": gdf["afdelingsn"].astype(str).str.strip(),
-        "association": gdf["selskabsna"].astype(str).str.strip(),
-        "dwellings": pd.to_numeric(gdf["antal_bebo"], errors="coerce"),
-        "rooms": pd.to_numeric(gdf["antal_vaer"], errors="coerce"),
-    }, geometry=gdf.geometry, crs=gdf.crs)
+    out = gpd.GeoDataFrame(
+        {
+            "estate": gdf["afdelingsn"].astype(str).str.strip(),
+            "association": gdf["selskabsna"].astype(str).str.strip(),
+            "dwellings": pd.to_numeric(gdf["antal_bebo"], errors="coerce"),
+            "rooms": pd.to_numeric(gdf["antal_vaer"], errors="coerce"),
+        },
+        geometry=gdf.geometry,
+        crs=gdf.crs,
+    )
     out["slug"] = _in_area(out.geometry.representative_point(), areas)
     return out
 
@@ -128,7 +131,9 @@ def renewal_by_area(raw_dir: Path, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     gdf = load.load_renewal(raw_dir)
     year = pd.to_datetime(gdf["byfornyelse_vedtaget_i_br"], utc=True).dt.year
     year = year.fillna(pd.to_numeric(gdf["omraade"].astype(str).str[:4], errors="coerce"))
-    period = pd.cut(year, [0, 2000, 2010, 2020, 3000], right=True, labels=["før 2001", "2001–2010", "2011–2020", "efter 2020"])
+    period = pd.cut(
+        year, [0, 2000, 2010, 2020, 3000], right=True, labels=["før 2001", "2001–2010", "2011–2020", "efter 2020"]
+    )
     slug = _in_area(gdf.geometry.representative_point(), areas)
     table = pd.DataFrame({"slug": slug.fillna("resten af byen"), "period": period.astype(str)})
     return table.value_counts().rename("decisions").reset_index().sort_values(["slug", "period"])

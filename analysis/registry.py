@@ -90,6 +90,7 @@ def fetch_one(entry: RawFile, raw_dir: Path, mirror: Path | None) -> str:
     fd, tmp_name = tempfile.mkstemp(prefix=".part-", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    tmp.chmod(0o644)  # mkstemp makes 0600; raw inputs are ordinary readable files
     try:
         if mirror is not None:
             _copy_from_mirror(entry, mirror, tmp)

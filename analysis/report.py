@@ -19,7 +19,7 @@ from IPython.display import HTML, Markdown
 
 from . import disclosure, fmt, paths, reference, targets, trends
 
-FIGURES = paths.BOOK / "chapters" / "figures"
+FIGURES = paths.FIGURES_DIR
 BYDEL_ONLY_NOTE = "bydelstal"
 LATEST = 2014
 
@@ -84,7 +84,8 @@ def figure(fig, name: str, alt: str, caption: str) -> Markdown:
     plt.close(fig)
     alt = " ".join(alt.split()).replace(":", " –")
     return Markdown(
-        f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n:width: 100%\n\n{caption}\n:::\n"
+        f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n:width: 100%\n\n"
+        f"{caption}\n:::\n"
     )
 
 
@@ -95,7 +96,10 @@ def table(df: pd.DataFrame, caption: str | None = None) -> HTML:
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in df.itertuples(index=False)
     )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return HTML(f'<div class="tabel-wrap"><table class="tabel">{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>')
+    return HTML(
+        f'<div class="tabel-wrap"><table class="tabel">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
 def downloads(slug: str | None, depth: int) -> str:
@@ -105,8 +109,12 @@ def downloads(slug: str | None, depth: int) -> str:
     links = []
     if slug:
         links += [(f"omraader/{slug}.csv", "Områdets tal (CSV)"), (f"omraader/{slug}.xlsx", "Områdets tal (Excel)")]
-    links += [("indicators.csv", "Alle indikatorer (CSV)"), ("areas.geojson", "Områdegrænser (GeoJSON)"),
-              ("area_members.csv", "Roder i områderne (CSV)"), ("ordbog.csv", "Dataordbog (CSV)")]
+    links += [
+        ("indicators.csv", "Alle indikatorer (CSV)"),
+        ("areas.geojson", "Områdegrænser (GeoJSON)"),
+        ("area_members.csv", "Roder i områderne (CSV)"),
+        ("ordbog.csv", "Dataordbog (CSV)"),
+    ]
     items = " · ".join(f'<a href="{up}data/{f}" download>{t}</a>' for f, t in links)
     return f'<span class="downloads">Hent data: {items}</span>'
 
@@ -137,11 +145,20 @@ def comparison(results: Results, slug: str) -> pd.DataFrame:
         d = s[(s["level"] == level) & (s["indicator"] == ind.key)].dropna(subset=["rate"])
         year = int(d["year"].max())
         at = d[d["year"] == year].set_index("group")["rate"]
-        rows.append({
-            "indicator": ind.key, "label": ind.name, "level": level, "year": year, "soek": ind.soek,
-            "area": at["area"], "rest": at["rest"], "city": at["city"],
-            "index": 100 * at["area"] / at["city"], "ratio_rest": at["area"] / at["rest"],
-        })
+        rows.append(
+            {
+                "indicator": ind.key,
+                "label": ind.name,
+                "level": level,
+                "year": year,
+                "soek": ind.soek,
+                "area": at["area"],
+                "rest": at["rest"],
+                "city": at["city"],
+                "index": 100 * at["area"] / at["city"],
+                "ratio_rest": at["area"] / at["rest"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -152,15 +169,17 @@ def level_text(level: str, area_name: str, bydele: list[str]) -> str:
 
 
 def comparison_table(comp: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Indikator": comp["label"],
-        "Geografi": comp["level"].map({"rode": "området", "bydel": "bydel(e)"}),
-        "År": comp["year"].astype(str),
-        "Området": comp["area"].map(fmt.percent),
-        "Resten af byen": comp["rest"].map(fmt.percent),
-        "København": comp["city"].map(fmt.percent),
-        "Indeks (Kbh. = 100)": comp["index"].map(fmt.index),
-    })
+    return pd.DataFrame(
+        {
+            "Indikator": comp["label"],
+            "Geografi": comp["level"].map({"rode": "området", "bydel": "bydel(e)"}),
+            "År": comp["year"].astype(str),
+            "Området": comp["area"].map(fmt.percent),
+            "Resten af byen": comp["rest"].map(fmt.percent),
+            "København": comp["city"].map(fmt.percent),
+            "Indeks (Kbh. = 100)": comp["index"].map(fmt.index),
+        }
+    )
 
 
 _PROBLEM_SENTENCES = [
@@ -187,8 +206,12 @@ def problem_text(comp: pd.DataFrame, bydel_names: list[str]) -> str:
     parts = []
     for i, r in enumerate(above.itertuples()):
         sentence = _PROBLEM_SENTENCES[min(i, len(_PROBLEM_SENTENCES) - 1)].format(
-            label_l=r.label.lower(), area=fmt.percent(r.area), rest=fmt.percent(r.rest), city=fmt.percent(r.city),
-            index=fmt.index(r.index), ratio_text=ratio_text(r.ratio_rest),
+            label_l=r.label.lower(),
+            area=fmt.percent(r.area),
+            rest=fmt.percent(r.rest),
+            city=fmt.percent(r.city),
+            index=fmt.index(r.index),
+            ratio_text=ratio_text(r.ratio_rest),
         )
         if r.level == "bydel":
             sentence = sentence.rstrip(".") + f" (tal for hele {' og '.join(bydel_names)})."
@@ -200,8 +223,14 @@ def potential_text(comp: pd.DataFrame) -> str:
     below = comp[comp["soek"] & (comp["index"] <= 105)].sort_values("index")
     if below.empty:
         return "Området ligger over byens niveau på alle de SØK-indikatorer, der findes tal for."
-    items = [f"{r.label.lower()} ({fmt.percent(r.area)} mod {fmt.percent(r.city)} i hele byen)" for r in below.itertuples()]
-    lead = "På disse indikatorer ligger området på eller under byens niveau: " if len(items) > 1 else "Området ligger på eller under byens niveau for "
+    items = [
+        f"{r.label.lower()} ({fmt.percent(r.area)} mod {fmt.percent(r.city)} i hele byen)" for r in below.itertuples()
+    ]
+    lead = (
+        "På disse indikatorer ligger området på eller under byens niveau: "
+        if len(items) > 1
+        else "Området ligger på eller under byens niveau for "
+    )
     return lead + ", ".join(items[:-1]) + (" og " if len(items) > 1 else "") + items[-1] + "."
 
 
@@ -212,11 +241,15 @@ def gap_table(series: pd.DataFrame, slug: str, level: str, indicator: str) -> pd
     s = series[(series["slug"] == slug) & (series["level"] == level) & (series["indicator"] == indicator)]
     wide = s.pivot_table(index="year", columns="group", values=["numerator", "denominator"])
     wide = wide.dropna()
-    df = pd.DataFrame({
-        "year": wide.index,
-        "num_area": wide[("numerator", "area")].to_numpy(), "den_area": wide[("denominator", "area")].to_numpy(),
-        "num_rest": wide[("numerator", "rest")].to_numpy(), "den_rest": wide[("denominator", "rest")].to_numpy(),
-    })
+    df = pd.DataFrame(
+        {
+            "year": wide.index,
+            "num_area": wide[("numerator", "area")].to_numpy(),
+            "den_area": wide[("denominator", "area")].to_numpy(),
+            "num_rest": wide[("numerator", "rest")].to_numpy(),
+            "den_rest": wide[("denominator", "rest")].to_numpy(),
+        }
+    )
     return trends.gap_by_year(df) if len(df) else df
 
 
@@ -233,29 +266,48 @@ def trend_summary(series: pd.DataFrame, slug: str) -> pd.DataFrame:
         slope = trends.theil_sen(g["year"], g["gap_pp"])
         side = np.sign(g["gap_pp"].mean()) or 1.0
         cls = trends.trend_class(slope["low"], slope["high"], higher_is_worse=side > 0)
-        rows.append({
-            "indicator": ind.key, "label": ind.name, "level": level, "y0": y0, "y1": y1,
-            "gap0": change["gap_y0"], "gap1": change["gap_y1"], "delta": change["delta_pp"],
-            "delta_low": change["ci_low"], "delta_high": change["ci_high"],
-            "slope": slope["slope"], "slope_low": slope["low"], "slope_high": slope["high"],
-            "trend": cls, "area_better": side < 0,
-        })
+        rows.append(
+            {
+                "indicator": ind.key,
+                "label": ind.name,
+                "level": level,
+                "y0": y0,
+                "y1": y1,
+                "gap0": change["gap_y0"],
+                "gap1": change["gap_y1"],
+                "delta": change["delta_pp"],
+                "delta_low": change["ci_low"],
+                "delta_high": change["ci_high"],
+                "slope": slope["slope"],
+                "slope_low": slope["low"],
+                "slope_high": slope["high"],
+                "trend": cls,
+                "area_better": side < 0,
+            }
+        )
     return pd.DataFrame(rows)
+
+
+def signed(x: float, decimals: int = 1) -> str:
+    """'+2,3' / '−0,5': a signed Danish number for tables whose header names the unit."""
+    return fmt.pp(x, decimals).replace(" procentpoint", "")
 
 
 def trend_table(summary: pd.DataFrame) -> pd.DataFrame:
     words = {"widening": "Afstanden er vokset", "narrowing": "Afstanden er mindsket", "unclear": "Ingen klar ændring"}
-    return pd.DataFrame({
-        "Indikator": summary["label"],
-        "Periode": summary["y0"].astype(str) + "–" + summary["y1"].astype(str),
-        "Afstand første år": summary["gap0"].map(lambda v: fmt.pp(v)),
-        "Afstand sidste år": summary["gap1"].map(lambda v: fmt.pp(v)),
-        "Ændring i afstand (95 %-interval)": [
-            f"{fmt.pp(d)} ({fmt.pp(lo, signed=False)} til {fmt.pp(hi, signed=False)})"
-            for d, lo, hi in zip(summary["delta"], summary["delta_low"], summary["delta_high"], strict=True)
-        ],
-        "Tendens (Theil–Sen)": summary["trend"].map(words),
-    })
+    return pd.DataFrame(
+        {
+            "Indikator": summary["label"],
+            "Periode": summary["y0"].astype(str) + "–" + summary["y1"].astype(str),
+            "Afstand første år": summary["gap0"].map(signed),
+            "Afstand sidste år": summary["gap1"].map(signed),
+            "Ændring i afstand (95 %-interval)": [
+                f"{signed(d)} ({fmt.number(lo, 1)} til {fmt.number(hi, 1)})"
+                for d, lo, hi in zip(summary["delta"], summary["delta_low"], summary["delta_high"], strict=True)
+            ],
+            "Tendens (Theil–Sen)": summary["trend"].map(words),
+        }
+    )
 
 
 def trend_text(summary: pd.DataFrame) -> str:
@@ -268,8 +320,14 @@ def trend_text(summary: pd.DataFrame) -> str:
         out.append(f"Den er blevet mindre for {_join(by['narrowing'])}.")
     if by["unclear"]:
         lead = "For" if out else "For alle indikatorer gælder, at der for"
-        tail = "viser tallene ingen klar ændring: usikkerheden er så stor, at afstanden både kan være vokset og mindsket."
-        out.append(f"{lead} {_join(by['unclear'])} {tail}" if out else f"{lead} {_join(by['unclear'])} ikke er nogen klar ændring i afstanden.")
+        tail = (
+            "viser tallene ingen klar ændring: usikkerheden er så stor, at afstanden både kan være vokset og mindsket."
+        )
+        out.append(
+            f"{lead} {_join(by['unclear'])} {tail}"
+            if out
+            else f"{lead} {_join(by['unclear'])} ikke er nogen klar ændring i afstanden."
+        )
     return " ".join(out)
 
 
@@ -284,9 +342,15 @@ def trend_series(series: pd.DataFrame, slug: str) -> pd.DataFrame:
     frames = []
     for ind in reference.indicators():
         level = "rode" if ind.rode_column else "bydel"
-        s = series[(series["slug"] == slug) & (series["level"] == level) & (series["indicator"] == ind.key)].dropna(subset=["rate"]).copy()
+        s = (
+            series[(series["slug"] == slug) & (series["level"] == level) & (series["indicator"] == ind.key)]
+            .dropna(subset=["rate"])
+            .copy()
+        )
         area = s["group"] == "area"
-        lo, hi = proportion_confint(s.loc[area, "numerator"].round(), s.loc[area, "denominator"].round(), method="wilson")
+        lo, hi = proportion_confint(
+            s.loc[area, "numerator"].round(), s.loc[area, "denominator"].round(), method="wilson"
+        )
         s.loc[area, "ci_low"], s.loc[area, "ci_high"] = 100 * lo, 100 * hi
         frames.append(s)
     return pd.concat(frames, ignore_index=True)
@@ -300,28 +364,45 @@ def target_status(series: pd.DataFrame, slug: str) -> pd.DataFrame:
     rows = []
     pol = reference.policy()
     for t in pol.targets:
-        row = {"goal": pol.goals[t.goal]["name"], "target": t.text, "measured_by": t.measured_by,
-               "tools": "; ".join(t.tools), "baseline": np.nan, "latest": np.nan, "latest_year": None,
-               "status": "grey", "note": ""}
+        row = {
+            "goal": pol.goals[t.goal]["name"],
+            "target": t.text,
+            "measured_by": t.measured_by,
+            "tools": "; ".join(t.tools),
+            "baseline": np.nan,
+            "latest": np.nan,
+            "latest_year": None,
+            "status": "grey",
+            "note": "",
+        }
         if t.indicator is None:
             row["note"] = f"Ingen åbne data. Kilden er {t.measured_by}."
             rows.append(row)
             continue
         ind = reference.indicator(t.indicator)
         level = "rode" if ind.rode_column else "bydel"
-        s = series[(series["slug"] == slug) & (series["level"] == level) & (series["indicator"] == t.indicator)].dropna(subset=["rate"])
+        s = series[(series["slug"] == slug) & (series["level"] == level) & (series["indicator"] == t.indicator)].dropna(
+            subset=["rate"]
+        )
         area = s[s["group"] == "area"].set_index("year")["rate"]
         city = s[s["group"] == "city"].set_index("year")["rate"]
         year = int(area.index.max())
         row.update(baseline=area.get(targets.BASE_YEAR, np.nan), latest=area[year], latest_year=year, note=t.proxy_note)
         if t.type == "moving" and not t.proxy:
-            prog = targets.moving_target_progress(area[targets.BASE_YEAR] - city[targets.BASE_YEAR], area[year] - city[year], year_now=year)
+            prog = targets.moving_target_progress(
+                area[targets.BASE_YEAR] - city[targets.BASE_YEAR], area[year] - city[year], year_now=year
+            )
             row["status"] = targets.status_from_ratio(prog["ratio"])
         elif t.type == "moving":
             # proxy at bydel level: progress is shown, the colour says it is not the area itself
-            prog = targets.moving_target_progress(area[targets.BASE_YEAR] - city[targets.BASE_YEAR], area[year] - city[year], year_now=year)
+            prog = targets.moving_target_progress(
+                area[targets.BASE_YEAR] - city[targets.BASE_YEAR], area[year] - city[year], year_now=year
+            )
             row["status"] = targets.status_from_ratio(prog["ratio"])
-            row["note"] += f" Andel af afstanden lukket siden 2011: {fmt.number(100 * prog['closed'])} % (krævet: {fmt.number(100 * prog['required'])} %)."
+            row["note"] += (
+                f" Andel af afstanden lukket siden 2011: {fmt.number(100 * prog['closed'])} %"
+                f" (krævet: {fmt.number(100 * prog['required'])} %)."
+            )
         elif t.type == "floor":
             row["status"] = targets.floor_target_status(area[year], floor=t.floor)
         elif t.type == "fixed":
@@ -331,16 +412,21 @@ def target_status(series: pd.DataFrame, slug: str) -> pd.DataFrame:
 
 
 def target_table(status: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Overordnet mål": status["goal"],
-        "Konkret mål 2020": status["target"],
-        "Redskaber (eksempler)": status["tools"],
-        "Måles ved": status["measured_by"],
-        "Udgangspunkt 2011": status["baseline"].map(fmt.percent),
-        "Seneste": [f"{fmt.percent(v)} ({y})" if y else fmt.MISSING for v, y in zip(status["latest"], status["latest_year"], strict=True)],
-        "Status": status["status"].map(targets.STATUS_LABELS_DA),
-        "Bemærkning": status["note"],
-    })
+    return pd.DataFrame(
+        {
+            "Overordnet mål": status["goal"],
+            "Konkret mål 2020": status["target"],
+            "Redskaber (eksempler)": status["tools"],
+            "Måles ved": status["measured_by"],
+            "Udgangspunkt 2011": status["baseline"].map(fmt.percent),
+            "Seneste": [
+                f"{fmt.percent(v)} ({y})" if y else fmt.MISSING
+                for v, y in zip(status["latest"], status["latest_year"], strict=True)
+            ],
+            "Status": status["status"].map(targets.STATUS_LABELS_DA),
+            "Bemærkning": status["note"],
+        }
+    )
 
 
 # --- suppression -----------------------------------------------------------------------------------
@@ -350,13 +436,18 @@ def member_table(results: Results, slug: str) -> pd.DataFrame:
     """The area's roder with residents (2010) and composite, through disclosure control."""
     m = results.members[results.members["slug"] == slug]
     r = results.roder.set_index("rode_nr")
-    t = pd.DataFrame({
-        "rode_nr": m["rode_nr"].to_numpy(), "rodenavn": m["rodenavn"].to_numpy(),
-        "residents": m["residents"].to_numpy(), "composite": m["composite"].to_numpy(),
-        "p_flagged": r.loc[m["rode_nr"], "p_flagged"].to_numpy(),
-        "median_rank": r.loc[m["rode_nr"], "median_rank"].to_numpy(),
-        "rank_p05": r.loc[m["rode_nr"], "rank_p05"].to_numpy(), "rank_p95": r.loc[m["rode_nr"], "rank_p95"].to_numpy(),
-    })
+    t = pd.DataFrame(
+        {
+            "rode_nr": m["rode_nr"].to_numpy(),
+            "rodenavn": m["rodenavn"].to_numpy(),
+            "residents": m["residents"].to_numpy(),
+            "composite": m["composite"].to_numpy(),
+            "p_flagged": r.loc[m["rode_nr"], "p_flagged"].to_numpy(),
+            "median_rank": r.loc[m["rode_nr"], "median_rank"].to_numpy(),
+            "rank_p05": r.loc[m["rode_nr"], "rank_p05"].to_numpy(),
+            "rank_p95": r.loc[m["rode_nr"], "rank_p95"].to_numpy(),
+        }
+    )
     return disclosure.suppress(t, count_cols=(), rate_cols=("composite",))
 
 
@@ -374,22 +465,41 @@ def policy_table(series: pd.DataFrame, year: int) -> pd.DataFrame:
     for key, (a, b) in POLICY_RATIOS.items():
         ind = reference.indicator(key)
         level = "rode" if ind.rode_column else "bydel"
-        s = series[(series["slug"] == "alle") & (series["level"] == level) & (series["indicator"] == key) & (series["year"] == year)]
+        s = series[
+            (series["slug"] == "alle")
+            & (series["level"] == level)
+            & (series["indicator"] == key)
+            & (series["year"] == year)
+        ]
         at = s.set_index("group")["rate"]
-        rows.append({"indicator": key, "label": ind.name, "level": level, "published": a / b, "published_text": f"{a} : {b}",
-                     "area": at["area"], "rest": at["rest"], "reproduced": at["area"] / at["rest"]})
+        rows.append(
+            {
+                "indicator": key,
+                "label": ind.name,
+                "level": level,
+                "published": a / b,
+                "published_text": f"{a} : {b}",
+                "area": at["area"],
+                "rest": at["rest"],
+                "reproduced": at["area"] / at["rest"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def policy_table_display(t: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Indikator": t["label"],
-        "Politikken (områder : resten)": t["published_text"] + " = " + t["published"].map(lambda v: fmt.number(v, 2)),
-        "Beregnet her": t["reproduced"].map(lambda v: fmt.number(v, 2)),
-        "Andel i områderne": t["area"].map(fmt.percent),
-        "Andel i resten af byen": t["rest"].map(fmt.percent),
-        "Geografi": t["level"].map({"rode": "de seks områders roder", "bydel": "de bydele, områderne ligger i"}),
-    })
+    return pd.DataFrame(
+        {
+            "Indikator": t["label"],
+            "Politikken (områder : resten)": t["published_text"]
+            + " = "
+            + t["published"].map(lambda v: fmt.number(v, 2)),
+            "Beregnet her": t["reproduced"].map(lambda v: fmt.number(v, 2)),
+            "Andel i områderne": t["area"].map(fmt.percent),
+            "Andel i resten af byen": t["rest"].map(fmt.percent),
+            "Geografi": t["level"].map({"rode": "de seks områders roder", "bydel": "de bydele, områderne ligger i"}),
+        }
+    )
 
 
 def relative_income(income: pd.DataFrame) -> pd.DataFrame:
@@ -407,10 +517,19 @@ def stagnation_table(rel: pd.DataFrame, names: dict[int, str], y0: int = 2000, y
     rows = []
     for nr, g in rel[(rel["year"] >= y0) & (rel["year"] <= y1)].groupby("bydel_nr"):
         ts = trends.theil_sen(g["year"], g["relative"])
-        word = ("faldet" if ts["high"] < 0 else "steget" if ts["low"] > 0 else "ingen klar ændring")
-        rows.append({"bydel_nr": nr, "Bydel": names.get(nr, str(nr)),
-                     f"Indeks {y0}": fmt.number(g.loc[g["year"] == y0, "relative"].iloc[0]),
-                     f"Indeks {y1}": fmt.number(g.loc[g["year"] == y1, "relative"].iloc[0]),
-                     "Hældning pr. år (95 %-interval)": f"{fmt.number(ts['slope'], 2)} ({fmt.number(ts['low'], 2)} til {fmt.number(ts['high'], 2)})",
-                     "Relativ indkomst": word, "slope_low": ts["low"], "slope_high": ts["high"]})
+        word = "faldet" if ts["high"] < 0 else "steget" if ts["low"] > 0 else "ingen klar ændring"
+        rows.append(
+            {
+                "bydel_nr": nr,
+                "Bydel": names.get(nr, str(nr)),
+                f"Indeks {y0}": fmt.number(g.loc[g["year"] == y0, "relative"].iloc[0]),
+                f"Indeks {y1}": fmt.number(g.loc[g["year"] == y1, "relative"].iloc[0]),
+                "Hældning pr. år (95 %-interval)": (
+                    f"{fmt.number(ts['slope'], 2)} ({fmt.number(ts['low'], 2)} til {fmt.number(ts['high'], 2)})"
+                ),
+                "Relativ indkomst": word,
+                "slope_low": ts["low"],
+                "slope_high": ts["high"],
+            }
+        )
     return pd.DataFrame(rows)

@@ -51,9 +51,7 @@ def newcomb_gap_ci(
     x1, n1, x2, n2 = (round(float(v)) for v in values)  # nearest integer, halves to even
     if n1 <= 0 or n2 <= 0 or not (0 <= x1 <= n1) or not (0 <= x2 <= n2):
         return (math.nan, math.nan)
-    low, high = confint_proportions_2indep(
-        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha
-    )
+    low, high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha)
     return (100.0 * float(low), 100.0 * float(high))
 
 
@@ -75,9 +73,7 @@ def gap_by_year(df: pd.DataFrame) -> pd.DataFrame:
     out["gap_pp"] = out["rate_area"] - out["rate_rest"]
     intervals = [
         newcomb_gap_ci(a, b, c, d)
-        for a, b, c, d in zip(
-            out["num_area"], out["den_area"], out["num_rest"], out["den_rest"], strict=True
-        )
+        for a, b, c, d in zip(out["num_area"], out["den_area"], out["num_rest"], out["den_rest"], strict=True)
     ]
     out["ci_low"] = [low for low, _ in intervals]
     out["ci_high"] = [high for _, high in intervals]

@@ -38,9 +38,7 @@ def test_index_table_divides_by_city_rate():
     city = pd.Series({"b": 4.0, "a": 5.0, "unused": 9.0})  # order and extras must not matter
     # a: 100*10/5 = 200, 100*5/5 = 100, 100*0/5 = 0
     # b: 100*2/4 = 50,   100*4/4 = 100, 100*1/4 = 25
-    expected = pd.DataFrame(
-        {"a": [200.0, 100.0, 0.0], "b": [50.0, 100.0, 25.0]}, index=["u1", "u2", "u3"]
-    )
+    expected = pd.DataFrame({"a": [200.0, 100.0, 0.0], "b": [50.0, 100.0, 25.0]}, index=["u1", "u2", "u3"])
     pd.testing.assert_frame_equal(c.index_table(rates, city), expected)
 
 
@@ -248,10 +246,7 @@ def test_sensitivity_rank_intervals_are_ordered():
     # jittered weights and the two leave-one-out sets make them swap ranks 1 and 2 (each about
     # half the draws), while u_c stays 3rd (percentile 100/3) and u_d 4th (percentile 0).
     idx = pd.DataFrame(
-        {
-            ind: [130.0, 90.0, 85.0, 80.0] if i % 2 else [90.0, 130.0, 85.0, 80.0]
-            for i, ind in enumerate(INDICATORS)
-        },
+        {ind: [130.0, 90.0, 85.0, 80.0] if i % 2 else [90.0, 130.0, 85.0, 80.0] for i, ind in enumerate(INDICATORS)},
         index=["u_a", "u_b", "u_c", "u_d"],
     )
     got = c.sensitivity(idx, n=400)
@@ -279,9 +274,7 @@ def test_default_indicator_sets_use_only_present_columns():
     assert set(sets) == {"all", "without_non_western", "without_install_deficiency"}
     assert "non_western" not in sets["without_non_western"]
     assert len(sets["without_install_deficiency"]) == 5
-    assert c.default_indicator_sets(["low_income", "no_education"]) == {
-        "all": ["low_income", "no_education"]
-    }
+    assert c.default_indicator_sets(["low_income", "no_education"]) == {"all": ["low_income", "no_education"]}
 
 
 def test_sensitivity_rejects_unknown_indicator_set_column():

@@ -66,9 +66,7 @@ def test_gap_by_year_newcomb_matches_hand_wilson():
     assert (low, high) == pytest.approx(newcomb10(5, 10, 2, 10), abs=1e-9)
     # a larger example, checked only against the independent formula
     out = trends.gap_by_year(_counts([(2009, 30, 200, 100, 1000)]))
-    assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(
-        newcomb10(30, 200, 100, 1000), abs=1e-9
-    )
+    assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(newcomb10(30, 200, 100, 1000), abs=1e-9)
 
 
 def test_gap_by_year_rounds_approximate_counts_for_ci_only():
@@ -77,16 +75,12 @@ def test_gap_by_year_rounds_approximate_counts_for_ci_only():
     out = trends.gap_by_year(_counts([(2010, 4.6, 10.2, 2.4, 9.8)]))
     assert out["rate_area"].iloc[0] == pytest.approx(45.0980, abs=1e-3)
     assert out["rate_rest"].iloc[0] == pytest.approx(24.4898, abs=1e-3)
-    assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(
-        newcomb10(5, 10, 2, 10), abs=1e-9
-    )
+    assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(newcomb10(5, 10, 2, 10), abs=1e-9)
 
 
 def test_gap_by_year_degenerate_rows():
     # zero denominator -> everything NaN; rest rate 0 -> ratio NaN (not inf); NaN count -> no CI
-    out = trends.gap_by_year(
-        _counts([(2008, 1, 0, 2, 10), (2009, 3, 10, 0, 10), (2010, np.nan, 10, 2, 10)])
-    )
+    out = trends.gap_by_year(_counts([(2008, 1, 0, 2, 10), (2009, 3, 10, 0, 10), (2010, np.nan, 10, 2, 10)]))
     assert out.loc[0, ["rate_area", "gap_pp", "ci_low", "ci_high", "ratio"]].isna().all()
     assert out.loc[1, "gap_pp"] == pytest.approx(30.0)
     assert math.isnan(out.loc[1, "ratio"])

@@ -1,0 +1,38 @@
+# Udsatte byområder – build the book and run the tests. `make help` lists the targets.
+SHELL := /bin/bash
+# Compiled bytecode at install: kernels start in ~3 s instead of ~9 s (PYTHONDONTWRITEBYTECODE is set here).
+export UV_COMPILE_BYTECODE := 1
+export UV_LINK_MODE := copy
+UV := python3 -m uv
+PY := .venv/bin/python
+
+.PHONY: help env data book test lint benchmark clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.venv/.synced: pyproject.toml uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --all-groups
+	touch $@
+
+env: .venv/.synced  ## create .venv with the locked dependencies
+
+data: env  ## fetch and verify the raw inputs into data/raw
+	$(PY) -m analysis fetch
+
+book: env  ## build the whole site into _build/html (incremental; --area/--wave via ARGS=...)
+	$(PY) -m analysis build $(ARGS)
+
+test: book  ## lint, then unit, notebook, end-to-end and browser tests
+	$(PY) -m ruff check analysis tests scripts
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: env  ## ruff on the package, tests and scripts
+	$(PY) -m ruff check analysis tests scripts
+
+benchmark: env  ## measure build times, write docs/benchmarks.md
+	$(PY) scripts/benchmark.py
+
+clean:  ## remove build outputs (keeps .venv and data/raw)
+	rm -rf _build .cache book/chapters

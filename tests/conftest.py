@@ -1,0 +1,15 @@
+"""Shared fixtures. Tests that read the built book need `make book` first (`make test` does it)."""
+
+from pathlib import Path
+
+import pytest
+
+from analysis import paths
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    site = paths.BUILD / "html"
+    if not (site / "index.html").is_file() or not (paths.DERIVED / ".key").is_file():
+        pytest.fail("the book has not been built: run `make book` first (`make test` does it for you)")
+    return site

@@ -1,0 +1,122 @@
+"""The book's structure (analysis.book): chapters, selection, the committed _toc.yml, templates,
+and the committed area membership."""
+
+import ast
+
+import jupytext
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import book, paths, reference
+
+
+def _toc_files(entries) -> list[str]:
+    out = []
+    for entry in entries:
+        out.append(entry["file"])
+        out.extend(_toc_files(entry.get("sections", [])))
+    return out
+
+
+def test_committed_toc_matches_reference_data():
+    # _toc.yml is generated (`python -m analysis toc`); a drift means areas.toml changed without it
+    committed = (paths.ROOT / "_toc.yml").read_text(encoding="utf-8")
+    assert committed == book.toc_text()
+
+
+def test_every_area_once_in_toc_under_its_wave():
+    toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    all_files = [f for part in toc["parts"] for f in _toc_files(part["chapters"])]
+    titles = {w.year: w.title for w in reference.waves()}
+    for a in reference.areas():
+        doc = f"book/chapters/omraader/{a.slug}"
+        assert all_files.count(doc) == 1, doc
+        (part,) = [p for p in toc["parts"] if doc in _toc_files(p["chapters"])]
+        assert part["caption"] == titles[a.wave]
+        # the area is a section of its wave page
+        (wave_page,) = part["chapters"]
+        assert wave_page["file"] == f"book/chapters/boelge-{a.wave}"
+        assert {"file": doc} in wave_page["sections"]
+    # no file appears twice anywhere in the TOC
+    assert len(all_files + [toc["root"]]) == len(set(all_files + [toc["root"]]))
+
+
+def test_toc_files_exist_or_are_generated():
+    toc = book.toc()
+    generated = {c.docname for c in book.chapters()}
+    for f in [toc["root"], *(f for p in toc["parts"] for f in _toc_files(p["chapters"]))]:
+        assert f in generated or (paths.ROOT / f"{f}.md").is_file(), f
+
+
+def test_chapters():
+    chapters = book.chapters()
+    names = [c.name for c in chapters]
+    assert len(names) == len(set(names))
+    # forside, tal, maal, 2 wave pages, 6 areas, data
+    assert len(chapters) == 3 + 2 + 6 + 1
+    assert names[0] == "forside" and names[-1] == "data"
+    for a in reference.areas():
+        (c,) = [c for c in chapters if c.area == a.slug]
+        assert c.wave == a.wave
+        assert c.parameters == {"area": a.slug}
+        assert c.context == {"area_name": a.name}
+
+
+def test_select_by_area():
+    chapters = book.chapters()
+    assert [c.name for c in book.select(chapters, areas=["noerrebro"])] == ["omraader/noerrebro"]
+    two = book.select(chapters, areas=["amager-sundby", "noerrebro"])
+    assert {c.name for c in two} == {"omraader/amager-sundby", "omraader/noerrebro"}
+
+
+def test_select_by_wave():
+    got = [c.name for c in book.select(book.chapters(), wave=2013)]
+    assert got == [
+        "boelge-2013",
+        "omraader/vesterbro-sydhavnen",
+        "omraader/valby-vigerslev",
+        "omraader/amager-sundby",
+    ]
+
+
+def test_select_nothing_means_everything():
+    chapters = book.chapters()
+    assert book.select(chapters) == chapters
+
+
+def test_select_unknown():
+    with pytest.raises(KeyError, match="atlantis"):
+        book.select(book.chapters(), areas=["atlantis"])
+    with pytest.raises(KeyError, match="2099"):
+        book.select(book.chapters(), wave=2099)
+
+
+def _declared_parameters(path) -> set[str]:
+    nb = jupytext.read(path)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if not cells:
+        return set()
+    tree = ast.parse(cells[0].source)
+    return {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+
+
+def test_every_template_named_by_a_chapter_exists_and_declares_its_parameters():
+    for c in book.chapters():
+        assert c.template_path.is_file(), c.template_path
+        assert set(c.parameters) <= _declared_parameters(c.template_path), c.name
+        text = c.template_path.read_text(encoding="utf-8")
+        for key in c.context:
+            assert "{{ " + key + " }}" in text, (c.template, key)
+
+
+def test_committed_area_members():
+    members = pd.read_csv(paths.MEMBERS)
+    areas = {a.slug: a for a in reference.areas()}
+    assert not members.empty
+    assert set(members["slug"]) <= set(areas)
+    assert not members.duplicated(["slug", "rode_nr"]).any()
+    # every area has roder, and they lie in the bydele its name points to
+    assert set(members["slug"]) == set(areas)
+    for slug, group in members.groupby("slug"):
+        assert set(group["bydel_nr"]) <= set(areas[slug].bydele), slug
