@@ -24,12 +24,12 @@ data: env  ## fetch and verify the raw inputs into data/raw
 book: env  ## build the whole site into _build/html (incremental; --area/--wave via ARGS=...)
 	$(PY) -m analysis build $(ARGS)
 
-test: book  ## lint, then unit, notebook, end-to-end and browser tests
-	$(PY) -m ruff check analysis tests scripts
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: book  ## lint, then unit, notebook (nbval), end-to-end and browser tests
+	$(PY) -m ruff check analysis tests scripts book/chapters
+	$(PY) -m pytest --nbval tests book/chapters $(PYTEST_ARGS)
 
-lint: env  ## ruff on the package, tests and scripts
-	$(PY) -m ruff check analysis tests scripts
+lint: env  ## ruff on the package, tests, scripts and the generated notebooks
+	$(PY) -m ruff check analysis tests scripts book/chapters
 
 benchmark: env  ## measure build times, write docs/benchmarks.md
 	$(PY) scripts/benchmark.py

@@ -122,27 +122,82 @@ def check_parameters(chapter: book.Chapter) -> None:
         )
 
 
+def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str, str]:
+    """Digests of everything a chapter depends on, by kind (shown in its revision note)."""
+    return {
+        "template": digest_text(chapter.template_path.read_text(encoding="utf-8")),
+        "parameters": json.dumps(chapter.parameters, sort_keys=True),
+        "data": (derived / ".key").read_text(),
+        "code": code,
+    }
+
+
 def chapter_key(chapter: book.Chapter, derived: Path, code: str) -> str:
-    data = (derived / ".key").read_text()
-    return digest_text(
-        chapter.template_path.read_text(encoding="utf-8"),
-        json.dumps(chapter.parameters, sort_keys=True),
-        data,
-        code,
-    )
+    return digest_text(*chapter_inputs(chapter, derived, code).values())
 
 
-def _key_file(chapter: book.Chapter) -> Path:
-    return paths.CACHE / "chapters" / f"{chapter.name.replace('/', '__')}.key"
+def _record_file(chapter: book.Chapter) -> Path:
+    return paths.CACHE / "chapters" / f"{chapter.name.replace('/', '__')}.json"
+
+
+def previous_record(chapter: book.Chapter) -> dict:
+    f = _record_file(chapter)
+    return json.loads(f.read_text()) if f.is_file() else {}
 
 
 def is_current(chapter: book.Chapter, key: str) -> bool:
-    kf = _key_file(chapter)
-    return chapter.path.is_file() and kf.is_file() and kf.read_text() == key
+    return chapter.path.is_file() and previous_record(chapter).get("key") == key
+
+
+INPUT_NAMES = {"template": "skabelonen", "parameters": "parametrene", "data": "data", "code": "beregningskoden"}
+
+
+def key_figures(chapter: book.Chapter, derived: Path) -> dict[str, float]:
+    """The figures whose movement a revision note reports: the area's latest rate per indicator."""
+    if chapter.area is None:
+        return {}
+    from . import report
+
+    comp = report.comparison(report.Results(derived), chapter.area)
+    return {r.label: round(float(r.area), 1) for r in comp.itertuples()}
+
+
+def revision_note(previous: dict, inputs: dict, figures: dict) -> str:
+    """Danish note on what changed since the chapter was last built (deterministic text)."""
+    from . import fmt
+
+    data = inputs["data"][:12]
+    if not previous:
+        return f"Første udgave af kapitlet, bygget på dataversion {data}."
+    changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k) != inputs[k]]
+    text = "Kapitlet er genberegnet, fordi " + (" og ".join(changed) if changed else "intet") + " er ændret"
+    text += f" (dataversion {previous['inputs']['data'][:12]} → {data})." if "data" in changed else "."
+    moved = [
+        f"{label.lower()} {fmt.percent(old)} → {fmt.percent(figures[label])}"
+        for label, old in previous.get("figures", {}).items()
+        if label in figures and abs(figures[label] - old) >= 0.05
+    ]
+    text += (
+        (" Nøgletal, der har flyttet sig: " + "; ".join(moved) + ".") if moved else " Ingen nøgletal har flyttet sig."
+    )
+    return text
+
+
+def add_revision_note(path: Path, note: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_markdown_cell(
+        f":::{{admonition}} Ændringer siden sidste udgave\n{note}\n:::", id="revision-note"
+    )
+    cell.metadata["tags"] = ["revision-note"]
+    nb.cells = [c for c in nb.cells if c.get("id") != "revision-note"] + [cell]
+    nbformat.write(nb, path)
 
 
 def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop volatile metadata (timings, papermill run info) so two builds give identical files."""
+    """Drop volatile metadata (timings, papermill run info) so two builds give identical files.
+
+    Execution counts stay: they are deterministic (a fresh kernel runs the cells in order) and
+    nbval needs them to know which cells ran."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
@@ -150,11 +205,6 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.metadata["tags"] = [*tags, "remove-cell"]  # papermill does not copy our tags
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.execution_count = None
-            for out in cell.get("outputs", []):
-                if "execution_count" in out:
-                    out["execution_count"] = None
     return nb
 
 
@@ -192,13 +242,19 @@ def run_notebook(chapter: book.Chapter, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
-def execute_chapter(chapter: book.Chapter, key: str) -> float:
-    """Execute one chapter; publish its notebook and key only if it ran to the end."""
+def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
+    """Execute one chapter; publish its notebook (with a revision note) and record only if it ran."""
     t0 = time.perf_counter()
-    run_notebook(chapter, chapter.path)
-    kf = _key_file(chapter)
-    kf.parent.mkdir(parents=True, exist_ok=True)
-    kf.write_text(key)
+    inputs = chapter_inputs(chapter, derived, code)
+    previous = previous_record(chapter)
+    tmp = chapter.path.with_name(chapter.path.stem + ".new.ipynb")
+    run_notebook(chapter, tmp)
+    figures = key_figures(chapter, derived)
+    add_revision_note(tmp, revision_note(previous, inputs, figures))
+    os.replace(tmp, chapter.path)
+    record = {"key": digest_text(*inputs.values()), "inputs": inputs, "figures": figures}
+    _record_file(chapter).parent.mkdir(parents=True, exist_ok=True)
+    _record_file(chapter).write_text(json.dumps(record, ensure_ascii=False, indent=1))
     return time.perf_counter() - t0
 
 
@@ -233,7 +289,7 @@ def run_chapters(selected, all_chapters, derived: Path, jobs: int, log) -> list[
         from tqdm import tqdm
 
         with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(execute_chapter, ch, key): ch for ch, key in todo}
+            futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch, _ in todo}
             bar = tqdm(total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False)
             for fut in cf.as_completed(futures):
                 ch = futures[fut]

@@ -46,6 +46,10 @@ plt.rcParams.update(
 
 
 def _source(fig, text: str = SOURCE) -> None:
+    """The source line at the bottom, in a strip the layout keeps free of axes and legends."""
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, 0.035, 1, 0.965))
     fig.text(0.01, 0.005, text, fontsize=7.5, color="#444444", ha="left", va="bottom")
 
 

