@@ -48,7 +48,7 @@ def digest_files(files) -> str:
 def code_digest() -> str:
     """The analysis package and its reference data: any change re-runs everything downstream."""
     pkg = paths.ROOT / "analysis"
-    orchestration = {"build.py", "__main__.py"}  # they run the steps, they compute nothing shown
+    orchestration = {"__main__.py"}  # the CLI only parses arguments
     return digest_files([*(p for p in pkg.glob("*.py") if p.name not in orchestration), *paths.REFERENCE.glob("*")])
 
 
@@ -201,8 +201,10 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]  # papermill does not copy our tags
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"  # papermill gives it a random id
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]  # papermill does not copy our tags
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     return nb
@@ -341,6 +343,18 @@ def write_config(stamp: dict, dest: Path) -> Path:
     return dest
 
 
+def write_site_data_cached(derived: Path) -> None:
+    """The open-data downloads, rewritten only when the prepared results changed."""
+    from . import outputs
+
+    stamp = paths.CACHE / "site-data.key"
+    key = (derived / ".key").read_text()
+    if paths.SITE_DATA.is_dir() and stamp.is_file() and stamp.read_text() == key:
+        return
+    outputs.write_site_data(derived, paths.SITE_DATA)
+    stamp.write_text(key)
+
+
 def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
     sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
@@ -413,9 +427,7 @@ def build(
         prepare_cached(raw_dir, derived, log)
     except (DataError, ValueError, KeyError) as err:
         raise BuildError(f"the data did not validate; nothing was built or published:\n{err}") from None
-    from . import outputs
-
-    outputs.write_site_data(derived, paths.SITE_DATA)
+    write_site_data_cached(derived)
     all_chapters = book.chapters()
     selected = book.select(all_chapters, areas, wave)
     results = run_chapters(selected, all_chapters, derived, jobs, log)
@@ -429,13 +441,21 @@ def build(
     if site.exists() and key_file.is_file() and key_file.read_text() == key:
         log("site: unchanged, nothing to publish")
     else:
+        # Sphinx works in a persistent folder (it re-reads only changed pages); the result is
+        # copied to a staging folder and published by an atomic swap. After any failure the
+        # persistent folder is removed, so the next build starts clean and reports every warning.
+        work = paths.CACHE / "jupyter-book"
         stage = paths.BUILD / f"staging-{os.getpid()}"
         shutil.rmtree(stage, ignore_errors=True)
         try:
             config = write_config(stamp, paths.CACHE / "_config.build.yml")
-            jupyter_book(stage, config, log)
-            publish(stage / "_build" / "html", site)
+            jupyter_book(work, config, log)
+            shutil.copytree(work / "_build" / "html", stage, symlinks=True)
+            publish(stage, site)
             key_file.write_text(key)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     counts = {s: sum(r.status == s for r in results) for s in ("executed", "reused", "kept")}

@@ -131,18 +131,22 @@ def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatc
     (good / "index.html").write_text("good")
     site.symlink_to(good)
 
-    def interrupted(stage, config, log):
-        (stage / "_build" / "html").mkdir(parents=True)
-        (stage / "_build" / "html" / "index.html").write_text("half")
+    def interrupted(work, config, log):
+        (work / "_build" / "html").mkdir(parents=True)
+        (work / "_build" / "html" / "index.html").write_text("half")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(build, "jupyter_book", interrupted)
     monkeypatch.setattr(build, "site_key", lambda stamp: "never-matches")
     monkeypatch.setattr(paths, "BUILD", tmp_path)
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    (tmp_path / "cache").mkdir()
+    monkeypatch.setattr(build, "run_chapters", lambda *args: [])  # chapters are current; test the site step
     with pytest.raises(KeyboardInterrupt):
         build.build(site=site, log=lambda _: None)
     assert (site / "index.html").read_text() == "good"
     assert not list(tmp_path.glob("staging-*"))
+    assert not (tmp_path / "cache" / "jupyter-book").exists()  # next build starts clean
 
 
 def test_publish_swaps_the_link_and_removes_the_old_site(tmp_path):

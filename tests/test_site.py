@@ -15,6 +15,7 @@ import functools
 import http.server
 import io
 import json
+import shutil
 import socketserver
 import threading
 import urllib.error
@@ -155,10 +156,12 @@ AREA_PAGES = [p for p in PAGES if p.startswith(AREA_DIR)]
 
 
 @pytest.fixture(scope="module")
-def site_dir() -> Path:
+def site_dir(tmp_path_factory) -> Path:
+    """A snapshot of the published site: `analysis build` swaps the _build/html symlink and
+    deletes the old site, which would otherwise pull the pages away in the middle of a run."""
     if not (SITE / "index.html").is_file():
         pytest.fail(f"{SITE / 'index.html'} does not exist: run `make book` first", pytrace=False)
-    return SITE.resolve()  # resolve the symlink once, so a rebuild mid-run cannot mix two sites
+    return Path(shutil.copytree(SITE.resolve(), tmp_path_factory.mktemp("site") / "html"))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
