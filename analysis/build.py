@@ -59,10 +59,14 @@ def digest_text(*parts: str) -> str:
 # --- prepare ---------------------------------------------------------------------------------------
 
 
+def raw_digest(raw_dir: Path) -> str:
+    """The registered checksums and the files actually present (they must agree after fetch)."""
+    files = registry.load_registry()
+    return digest_text("".join(f"{f.name}={f.sha256}" for f in files), digest_files([raw_dir / f.name for f in files]))
+
+
 def prepare_key(raw_dir: Path) -> str:
-    raw = "".join(f"{f.name}={f.sha256}" for f in registry.load_registry())
-    raw_present = digest_files([raw_dir / f.name for f in registry.load_registry()])
-    return digest_text(raw, raw_present, code_digest())
+    return digest_text(raw_digest(raw_dir), code_digest())
 
 
 def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
@@ -79,6 +83,7 @@ def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
     shutil.rmtree(tmp, ignore_errors=True)
     pipeline.prepare(raw_dir, tmp)
     (tmp / ".key").write_text(key)
+    (tmp / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
     shutil.rmtree(derived, ignore_errors=True)
     os.replace(tmp, derived)
     log(f"prepare: computed in {time.perf_counter() - t0:.1f} s")
@@ -127,7 +132,7 @@ def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str,
     return {
         "template": digest_text(chapter.template_path.read_text(encoding="utf-8")),
         "parameters": json.dumps(chapter.parameters, sort_keys=True),
-        "data": (derived / ".key").read_text(),
+        "data": (derived / ".raw").read_text(),
         "code": code,
     }
 
@@ -225,6 +230,8 @@ def run_notebook(chapter: book.Chapter, dest: Path) -> None:
             kernel_name=KERNEL,
             progress_bar=False,
             cwd=str(paths.ROOT),
+            # the kernel's start-up notice about local TCP transport is noise in the build log
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as err:
         failed = paths.CACHE / "failed" / f"{chapter.name.replace('/', '__')}.ipynb"

@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import fmt  # noqa: E402
 
@@ -186,6 +187,7 @@ def trend_panel(
             ax.axhline(target_lines[key], color=ACCENT, lw=1.2, ls="-.")
             ax.annotate("mål 2020", (data["year"].min(), target_lines[key]), fontsize=7.5, color=ACCENT, va="bottom")
         ax.set_title(title, loc="left", fontsize=9.5)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.yaxis.set_major_formatter(fmt.mpl_formatter(0, " %"))
         ax.set_xticks(sorted(data["year"].unique()))
         ax.tick_params(axis="x", labelsize=7.5, rotation=45)
@@ -233,22 +235,31 @@ def rank_intervals(table: pd.DataFrame, title: str):
     return fig
 
 
-def income_relative(income: pd.DataFrame, highlight: list[int], names: dict[int, str]):
-    """Mean disposable income per bydel relative to the city (city = 100), 2000–2017."""
-    fig, ax = plt.subplots(figsize=(7.2, 4.2), layout="constrained")
+TREND_COLOURS = {"faldet": AREA, "steget": REST, "ingen klar ændring": "#999999"}
+
+
+def income_relative(income: pd.DataFrame, verdict: dict[int, str], names: dict[int, str]):
+    """Mean disposable income per bydel relative to the city (city = 100), 2000–2017, coloured by
+    the verdict of the 2000–2011 trend test (fallen / risen / no clear change)."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.6), layout="constrained")
     for nr, g in income.groupby("bydel_nr"):
-        hi = nr in highlight
-        ax.plot(g["year"], g["relative"], color=AREA if hi else "#bbbbbb", lw=2 if hi else 1, zorder=3 if hi else 1)
-        if hi:
-            last = g.sort_values("year").iloc[-1]
-            ax.annotate(
-                names.get(nr, str(nr)),
-                (last["year"], last["relative"]),
-                fontsize=7.5,
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-            )
+        colour = TREND_COLOURS[verdict.get(nr, "ingen klar ændring")]
+        g = g.sort_values("year")
+        ax.plot(g["year"], g["relative"], color=colour, lw=2 if colour != "#999999" else 1.2)
+        last = g.iloc[-1]
+        ax.annotate(
+            names.get(nr, str(nr)),
+            (last["year"], last["relative"]),
+            fontsize=7,
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            color=colour,
+        )
+    handles = [
+        Line2D([], [], color=c, lw=2, label=f"Relativ indkomst 2000–2011: {k}") for k, c in TREND_COLOURS.items()
+    ]
+    ax.legend(handles=handles, loc="upper left", fontsize=7.5)
     ax.axhline(100, color="black", lw=0.8)
     ax.axvline(2011, color=ACCENT, lw=1, ls="-.")
     ax.annotate(
@@ -256,8 +267,8 @@ def income_relative(income: pd.DataFrame, highlight: list[int], names: dict[int,
     )
     ax.set_ylabel("Gennemsnitlig disponibel indkomst,\nindeks (København = 100)")
     ax.yaxis.set_major_formatter(fmt.mpl_formatter(0))
-    ax.xaxis.set_major_formatter(fmt.mpl_formatter(0))
-    ax.set_xlim(income["year"].min(), income["year"].max() + 2.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years: no thousands separator
+    ax.set_xlim(income["year"].min(), income["year"].max() + 3.5)
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     _source(fig, "Kilde: Københavns Kommunes Statistikbank, tabel IN74; egne beregninger.")
     return fig

@@ -220,18 +220,24 @@ def problem_text(comp: pd.DataFrame, bydel_names: list[str]) -> str:
 
 
 def potential_text(comp: pd.DataFrame) -> str:
-    below = comp[comp["soek"] & (comp["index"] <= 105)].sort_values("index")
-    if below.empty:
+    """Where the area is at the city level (index 95–105) or better (below 95)."""
+    soek = comp[comp["soek"]]
+    better = soek[soek["index"] < 95].sort_values("index")
+    level = soek[soek["index"].between(95, 105)].sort_values("index")
+    out = []
+    if not better.empty:
+        out.append("Området ligger under byens niveau for " + _join(_figures(better)) + ".")
+    if not level.empty:
+        out.append("Det ligger på niveau med byen for " + _join(_figures(level)) + ".")
+    if not out:
         return "Området ligger over byens niveau på alle de SØK-indikatorer, der findes tal for."
-    items = [
-        f"{r.label.lower()} ({fmt.percent(r.area)} mod {fmt.percent(r.city)} i hele byen)" for r in below.itertuples()
+    return " ".join(out)
+
+
+def _figures(rows: pd.DataFrame) -> list[str]:
+    return [
+        f"{r.label.lower()} ({fmt.percent(r.area)} mod {fmt.percent(r.city)} i hele byen)" for r in rows.itertuples()
     ]
-    lead = (
-        "På disse indikatorer ligger området på eller under byens niveau: "
-        if len(items) > 1
-        else "Området ligger på eller under byens niveau for "
-    )
-    return lead + ", ".join(items[:-1]) + (" og " if len(items) > 1 else "") + items[-1] + "."
 
 
 # --- trends ----------------------------------------------------------------------------------------
@@ -263,6 +269,7 @@ def trend_summary(series: pd.DataFrame, slug: str) -> pd.DataFrame:
             continue
         y0, y1 = int(g["year"].min()), int(g["year"].max())
         change = trends.difference_in_change(g, y0, y1)
+        since = trends.difference_in_change(g, POLICY_YEAR, y1)  # around the policy's adoption
         slope = trends.theil_sen(g["year"], g["gap_pp"])
         side = np.sign(g["gap_pp"].mean()) or 1.0
         cls = trends.trend_class(slope["low"], slope["high"], higher_is_worse=side > 0)
@@ -278,6 +285,9 @@ def trend_summary(series: pd.DataFrame, slug: str) -> pd.DataFrame:
                 "delta": change["delta_pp"],
                 "delta_low": change["ci_low"],
                 "delta_high": change["ci_high"],
+                "since": since["delta_pp"],
+                "since_low": since["ci_low"],
+                "since_high": since["ci_high"],
                 "slope": slope["slope"],
                 "slope_low": slope["low"],
                 "slope_high": slope["high"],
@@ -286,6 +296,13 @@ def trend_summary(series: pd.DataFrame, slug: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+POLICY_YEAR = 2011
+
+
+def _with_interval(d: float, lo: float, hi: float) -> str:
+    return f"{signed(d)} ({fmt.number(lo, 1)} til {fmt.number(hi, 1)})"
 
 
 def signed(x: float, decimals: int = 1) -> str:
@@ -297,13 +314,17 @@ def trend_table(summary: pd.DataFrame) -> pd.DataFrame:
     words = {"widening": "Afstanden er vokset", "narrowing": "Afstanden er mindsket", "unclear": "Ingen klar ændring"}
     return pd.DataFrame(
         {
-            "Indikator": summary["label"],
-            "Periode": summary["y0"].astype(str) + "–" + summary["y1"].astype(str),
-            "Afstand første år": summary["gap0"].map(signed),
-            "Afstand sidste år": summary["gap1"].map(signed),
-            "Ændring i afstand (95 %-interval)": [
-                f"{signed(d)} ({fmt.number(lo, 1)} til {fmt.number(hi, 1)})"
-                for d, lo, hi in zip(summary["delta"], summary["delta_low"], summary["delta_high"], strict=True)
+            "Indikator": summary["label"]
+            + np.where(summary["y1"] < LATEST, " (til " + summary["y1"].astype(str) + ")", ""),
+            "Afstand 2008": summary["gap0"].map(signed),
+            "Afstand seneste år": summary["gap1"].map(signed),
+            "Ændring 2008 til seneste (95 %-interval)": [
+                _with_interval(*v)
+                for v in zip(summary["delta"], summary["delta_low"], summary["delta_high"], strict=True)
+            ],
+            f"Ændring {POLICY_YEAR} til seneste (95 %-interval)": [
+                _with_interval(*v)
+                for v in zip(summary["since"], summary["since_low"], summary["since_high"], strict=True)
             ],
             "Tendens (Theil–Sen)": summary["trend"].map(words),
         }
@@ -365,6 +386,7 @@ def target_status(series: pd.DataFrame, slug: str) -> pd.DataFrame:
     pol = reference.policy()
     for t in pol.targets:
         row = {
+            "goal_key": t.goal,
             "goal": pol.goals[t.goal]["name"],
             "target": t.text,
             "measured_by": t.measured_by,
@@ -376,7 +398,7 @@ def target_status(series: pd.DataFrame, slug: str) -> pd.DataFrame:
             "note": "",
         }
         if t.indicator is None:
-            row["note"] = f"Ingen åbne data. Kilden er {t.measured_by}."
+            row["status"] = "no-data"  # the "Måles ved" column names the source that has the data
             rows.append(row)
             continue
         ind = reference.indicator(t.indicator)
@@ -408,25 +430,41 @@ def target_status(series: pd.DataFrame, slug: str) -> pd.DataFrame:
         elif t.type == "fixed":
             row["status"] = "grey"
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    has_note = out["note"] != ""
+    out["ref"] = np.where(has_note, has_note.cumsum(), np.nan)  # footnote numbers, in table order
+    return out
+
+
+STATUS_LABELS = {**targets.STATUS_LABELS_DA, "no-data": "Ingen åbne data"}
 
 
 def target_table(status: pd.DataFrame) -> pd.DataFrame:
+    """Compact table of one goal's targets; notes are numbered and shown below it."""
+    refs = [f" [{int(r)}]" if r == r else "" for r in status["ref"]]
     return pd.DataFrame(
         {
-            "Overordnet mål": status["goal"],
-            "Konkret mål 2020": status["target"],
-            "Redskaber (eksempler)": status["tools"],
-            "Måles ved": status["measured_by"],
-            "Udgangspunkt 2011": status["baseline"].map(fmt.percent),
+            "Konkret mål 2020": status["target"].to_numpy(),
+            "Måles ved": status["measured_by"].to_numpy(),
+            "2011": status["baseline"].map(fmt.percent).to_numpy(),
             "Seneste": [
-                f"{fmt.percent(v)} ({y})" if y else fmt.MISSING
+                f"{fmt.percent(v)} ({int(y)})" if pd.notna(y) else fmt.MISSING
                 for v, y in zip(status["latest"], status["latest_year"], strict=True)
             ],
-            "Status": status["status"].map(targets.STATUS_LABELS_DA),
-            "Bemærkning": status["note"],
+            "Status": [STATUS_LABELS[s] + r for s, r in zip(status["status"], refs, strict=True)],
         }
     )
+
+
+def target_notes(status: pd.DataFrame) -> str:
+    rows = status[status["note"] != ""]
+    return "  \n".join(f"[{int(r)}] {note}" for r, note in zip(rows["ref"], rows["note"], strict=True))
+
+
+def goal_tools(goal_key: str) -> str:
+    """The policy's example tools for a goal's targets, without repeats."""
+    tools = dict.fromkeys(tool for t in reference.policy().targets if t.goal == goal_key for tool in t.tools)
+    return "**Redskaber (eksempler fra politikken):** " + "; ".join(tools) + "."
 
 
 # --- suppression -----------------------------------------------------------------------------------
