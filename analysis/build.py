@@ -340,8 +340,8 @@ def write_config(stamp: dict, dest: Path) -> Path:
     """The committed _config.yml plus the build stamp in the footer of every page."""
     config = yaml.safe_load((paths.ROOT / "_config.yml").read_text(encoding="utf-8"))
     footer = (
-        f'<p>Data: Københavns Kommune (åbne data og Statistikbanken), se <a href="/book/chapters/data.html">'
-        f"Data og kilder</a>. Version {stamp['version']}, commit {stamp['commit']}, "
+        "<p>Data: Københavns Kommune (åbne data og Statistikbanken); kilder og kontrolsummer står på siden "
+        f"»Data og kilder«. Version {stamp['version']}, commit {stamp['commit']}, "
         f"data-kontrolsum {stamp['data']}, data for 2008–2014.</p>"
     )
     config.setdefault("sphinx", {}).setdefault("config", {})

@@ -97,7 +97,9 @@ def table(df: pd.DataFrame, caption: str | None = None) -> HTML:
     )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return HTML(
-        f'<div class="tabel-wrap"><table class="tabel">{cap}<thead><tr>{head}</tr></thead>'
+        # focusable scroll container (WCAG: keyboard users must be able to scroll a wide table)
+        f'<div class="tabel-wrap" tabindex="0" role="region" aria-label="{html.escape(caption or "Tabel")}">'
+        f'<table class="tabel">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
 
@@ -232,6 +234,14 @@ def potential_text(comp: pd.DataFrame) -> str:
     if not out:
         return "Området ligger over byens niveau på alle de SØK-indikatorer, der findes tal for."
     return " ".join(out)
+
+
+def favourable_trends_text(summary: pd.DataFrame) -> str:
+    """Indicators where a disadvantaged area has clearly closed in on the rest of the city."""
+    good = summary[(summary["trend"] == "narrowing") & ~summary["area_better"]]["label"].str.lower().tolist()
+    if not good:
+        return "Ingen af indikatorerne viser en klar forbedring i forhold til resten af byen i 2008–2014."
+    return f"Udviklingen går den rigtige vej for {_join(good)}: her er afstanden til resten af byen blevet mindre."
 
 
 def _figures(rows: pd.DataFrame) -> list[str]:

@@ -70,6 +70,7 @@ def naive_baseline(tmp: Path) -> float:
         nb = build.load_template(chapter)
         papermill.execute_notebook(nb, str(dest), parameters=chapter.parameters, prepare_only=True, progress_bar=False)
     shutil.copy(ROOT / "book" / "metode.md", root / "book" / "metode.md")
+    shutil.copytree(ROOT / "book" / "_static", root / "book" / "_static")
     shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     shutil.copy(ROOT / "_toc.yml", root / "_toc.yml")
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))

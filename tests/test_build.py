@@ -63,15 +63,15 @@ def test_chapter_key_changes_with_each_kind_of_input(tmp_path, monkeypatch):
     _template_dir(tmp_path, monkeypatch)
     derived = tmp_path / "derived"
     derived.mkdir()
-    (derived / ".key").write_text("data-1")
+    (derived / ".raw").write_text("data-1")
     chapter = book.Chapter("x", "broken", {"area": "a"})
     base = build.chapter_key(chapter, derived, "code-1")
     assert build.chapter_key(chapter, derived, "code-1") == base  # deterministic
     assert build.chapter_key(chapter, derived, "code-2") != base  # analysis code
     assert build.chapter_key(book.Chapter("x", "broken", {"area": "b"}), derived, "code-1") != base  # parameters
-    (derived / ".key").write_text("data-2")
+    (derived / ".raw").write_text("data-2")
     assert build.chapter_key(chapter, derived, "code-1") != base  # data checksums
-    (derived / ".key").write_text("data-1")
+    (derived / ".raw").write_text("data-1")
     (paths.TEMPLATES / "broken.md").write_text(BROKEN_TEMPLATE + "\n<!-- edit -->\n")
     assert build.chapter_key(chapter, derived, "code-1") != base  # template
 
@@ -174,6 +174,7 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
     shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     shutil.copy(paths.ROOT / "book" / "metode.md", root / "book" / "metode.md")
+    shutil.copytree(paths.ROOT / "book" / "_static", root / "book" / "_static")
     shutil.copy(paths.ROOT / "_config.yml", root / "_config.yml")
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: book/chapters/omraader/default\nchapters:\n- file: book/metode\n"
@@ -207,7 +208,7 @@ def test_prepare_and_downloads_are_reproducible(tmp_path, built_site):
     """Two runs of prepare from the same data give identical results and identical downloads."""
     derived = pipeline.prepare(paths.RAW, tmp_path / "derived")
     for name in os.listdir(paths.DERIVED):
-        if name != ".key":
+        if not name.startswith("."):  # .key/.raw: build bookkeeping, written by prepare_cached
             assert filecmp.cmp(derived / name, paths.DERIVED / name, shallow=False), name
     site_data = outputs.write_site_data(derived, tmp_path / "data")
     cmp = filecmp.dircmp(site_data, built_site / "data")

@@ -104,3 +104,12 @@ def test_delineation_rule_is_sane():
     assert rule.threshold > 100  # deprived means above the city level (city = 100)
     assert rule.min_cluster_residents > 0
     assert rule.baseline_year < min(w.year for w in reference.waves())
+
+
+def test_frozen_membership_is_what_the_rule_gives_on_the_registered_data(built_site):
+    """area_members.csv is reference data; recomputing the documented rule must reproduce it."""
+    from analysis import paths, pipeline
+
+    recomputed = pipeline.compute_members(pipeline.load_inputs(paths.RAW))
+    stored = pipeline.members()
+    assert recomputed[["slug", "rode_nr"]].values.tolist() == stored[["slug", "rode_nr"]].values.tolist()
