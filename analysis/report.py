@@ -189,6 +189,8 @@ _PROBLEM_SENTENCES = [
     "Dernæst kommer {label_l}, hvor området ligger på {area}, mens resten af byen ligger på {rest}.",
     "For {label_l} er andelen {area}, hvilket svarer til indeks {index} i forhold til hele København.",
     "Også {label_l} ligger over byens niveau ({area} mod {city} for hele byen).",
+    "Endelig er andelen med {label_l} højere end i byen som helhed: {area} mod {city}.",
+    "Det samme gælder {label_l} med {area} mod {city} i hele byen.",
 ]
 
 
@@ -228,9 +230,9 @@ def potential_text(comp: pd.DataFrame) -> str:
     level = soek[soek["index"].between(95, 105)].sort_values("index")
     out = []
     if not better.empty:
-        out.append("Området ligger under byens niveau for " + _join(_figures(better)) + ".")
+        out.append("Området ligger under byens niveau for " + join_da(_figures(better)) + ".")
     if not level.empty:
-        out.append("Det ligger på niveau med byen for " + _join(_figures(level)) + ".")
+        out.append("Det ligger på niveau med byen for " + join_da(_figures(level)) + ".")
     if not out:
         return "Området ligger over byens niveau på alle de SØK-indikatorer, der findes tal for."
     return " ".join(out)
@@ -238,10 +240,11 @@ def potential_text(comp: pd.DataFrame) -> str:
 
 def favourable_trends_text(summary: pd.DataFrame) -> str:
     """Indicators where a disadvantaged area has clearly closed in on the rest of the city."""
-    good = summary[(summary["trend"] == "narrowing") & ~summary["area_better"]]["label"].str.lower().tolist()
+    good = summary[summary["soek"] & (summary["trend"] == "narrowing") & ~summary["area_better"]]
+    good = good["label"].str.lower().tolist()
     if not good:
         return "Ingen af indikatorerne viser en klar forbedring i forhold til resten af byen i 2008–2014."
-    return f"Udviklingen går den rigtige vej for {_join(good)}: her er afstanden til resten af byen blevet mindre."
+    return f"Udviklingen går den rigtige vej for {join_da(good)}: her er afstanden til resten af byen blevet mindre."
 
 
 def _figures(rows: pd.DataFrame) -> list[str]:
@@ -288,6 +291,7 @@ def trend_summary(series: pd.DataFrame, slug: str) -> pd.DataFrame:
                 "indicator": ind.key,
                 "label": ind.name,
                 "level": level,
+                "soek": ind.soek,
                 "y0": y0,
                 "y1": y1,
                 "gap0": change["gap_y0"],
@@ -342,27 +346,34 @@ def trend_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_text(summary: pd.DataFrame) -> str:
-    """Honest wording: widening/narrowing only where the slope interval excludes 0."""
-    by = {k: summary[summary["trend"] == k]["label"].str.lower().tolist() for k in ("widening", "narrowing", "unclear")}
+    """Honest wording: a gap grew or shrank only where the slope interval excludes 0; an area that
+    is better off than the rest of the city is described by its lead, not by "the gap". Only the
+    SØK indicators: a higher public-housing share is neither better nor worse."""
+    summary = summary[summary["soek"]]
+    worse, better = summary[~summary["area_better"]], summary[summary["area_better"]]
+
+    def labels(rows, trend):
+        return rows[rows["trend"] == trend]["label"].str.lower().tolist()
+
     out = []
-    if by["widening"]:
-        out.append(f"Afstanden til resten af byen er vokset for {_join(by['widening'])}.")
-    if by["narrowing"]:
-        out.append(f"Den er blevet mindre for {_join(by['narrowing'])}.")
-    if by["unclear"]:
-        lead = "For" if out else "For alle indikatorer gælder, at der for"
-        tail = (
-            "viser tallene ingen klar ændring: usikkerheden er så stor, at afstanden både kan være vokset og mindsket."
-        )
+    if grew := labels(worse, "widening"):
+        out.append(f"Afstanden til resten af byen er vokset for {join_da(grew)}.")
+    if shrank := labels(worse, "narrowing"):
+        out.append(f"Den er blevet mindre for {join_da(shrank)}.")
+    if lead := labels(better, "widening"):
+        out.append(f"For {join_da(lead)} ligger området bedre end resten af byen, og forspringet er vokset.")
+    if lost := labels(better, "narrowing"):
+        out.append(f"For {join_da(lost)} ligger området bedre end resten af byen, men forspringet er blevet mindre.")
+    if unclear := summary[summary["trend"] == "unclear"]["label"].str.lower().tolist():
         out.append(
-            f"{lead} {_join(by['unclear'])} {tail}"
-            if out
-            else f"{lead} {_join(by['unclear'])} ikke er nogen klar ændring i afstanden."
+            f"For {join_da(unclear)} viser tallene ingen klar ændring: usikkerheden er så stor, at afstanden "
+            "både kan være vokset og mindsket."
         )
     return " ".join(out)
 
 
-def _join(items: list[str]) -> str:
+def join_da(items: list[str]) -> str:
+    """ "a", "a og b", "a, b og c"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
