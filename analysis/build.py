@@ -385,11 +385,12 @@ def jupyter_book(stage: Path, config: Path, log) -> None:
         "--keep-going",
         "-q",
     ]
+    t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
         raise BuildError(f"jupyter-book build failed (warnings are errors); the published site is unchanged.\n{tail}")
-    log("jupyter-book: built")
+    log(f"jupyter-book: built in {time.perf_counter() - t0:.1f} s")
 
 
 def publish(stage_html: Path, site_link: Path) -> Path:

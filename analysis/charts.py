@@ -187,7 +187,7 @@ def trend_panel(
             ax.axhline(target_lines[key], color=ACCENT, lw=1.2, ls="-.")
             ax.annotate("mål 2020", (data["year"].min(), target_lines[key]), fontsize=7.5, color=ACCENT, va="bottom")
         ax.set_title(title, loc="left", fontsize=9.5)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10], integer=True))
         ax.yaxis.set_major_formatter(fmt.mpl_formatter(0, " %"))
         ax.set_xticks(sorted(data["year"].unique()))
         ax.tick_params(axis="x", labelsize=7.5, rotation=45)
@@ -197,7 +197,7 @@ def trend_panel(
         ax.set_visible(False)
     handles = [Line2D([], [], color=s["color"], lw=s["lw"], ls=s["ls"], label=s["label"]) for s in GROUP_STYLE.values()]
     handles.append(Patch(facecolor=AREA, alpha=0.18, label="95 % konfidensinterval"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8)
+    fig.legend(handles=handles, loc="outside upper center", ncol=2, fontsize=8)
     _source(fig)
     return fig
 

@@ -80,7 +80,7 @@ class Results:
 def figure(fig, name: str, alt: str, caption: str) -> Markdown:
     """Save a figure as PNG (stable bytes: no timestamp metadata) and return a MyST figure."""
     FIGURES.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURES / f"{name}.png", metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(FIGURES / f"{name}.png", metadata={"Software": None})  # layout="constrained" already fits
     plt.close(fig)
     alt = " ".join(alt.split()).replace(":", " –")
     return Markdown(
