@@ -124,33 +124,24 @@ def index_map(
 def locator_map(
     bydele: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
-    highlight: str | None = None,
+    highlight: list[str] | None = None,
     roder: gpd.GeoDataFrame | None = None,
     label_bydele: bool = True,
+    labels: tuple[str, str] = ("Området (dets roder)", "De fem andre udsatte byområder"),
 ):
-    """The city with the six areas; one of them highlighted (its roder outlined) if given."""
+    """The city with the six areas; the highlighted ones in orange (with their roder, if given),
+    the others in light blue."""
     fig, ax = _map_axes()
     bydele.plot(ax=ax, color="#f0f0f0", edgecolor="#888888", linewidth=0.8)
-    others = areas if highlight is None else areas[areas["slug"] != highlight]
-    others.plot(
-        ax=ax,
-        color="#9ecae1" if highlight else AREA,
-        edgecolor="#3182bd" if highlight else "#7f2704",
-        linewidth=0.6,
-        alpha=0.9,
-    )
-    handles = []
-    if highlight is not None:
-        mine = areas[areas["slug"] == highlight]
-        if roder is not None:
-            roder.plot(ax=ax, color=AREA, edgecolor="white", linewidth=0.5)
-        mine.boundary.plot(ax=ax, color="black", linewidth=1.5)
-        handles = [
-            Patch(facecolor=AREA, label="Området (dets roder)"),
-            Patch(facecolor="#9ecae1", label="De fem andre udsatte byområder"),
-        ]
-    else:
+    if highlight is None:
+        areas.plot(ax=ax, color=AREA, edgecolor="#7f2704", linewidth=0.6)
         handles = [Patch(facecolor=AREA, label="De seks udsatte byområder")]
+    else:
+        mine = areas["slug"].isin(highlight)
+        areas[~mine].plot(ax=ax, color="#9ecae1", edgecolor="#3182bd", linewidth=0.6)
+        (roder if roder is not None else areas[mine]).plot(ax=ax, color=AREA, edgecolor="white", linewidth=0.5)
+        areas[mine].boundary.plot(ax=ax, color="black", linewidth=1.5)
+        handles = [Patch(facecolor=AREA, label=labels[0]), Patch(facecolor="#9ecae1", label=labels[1])]
     if label_bydele:
         for _, b in bydele.iterrows():
             p = b.geometry.representative_point()

@@ -26,11 +26,7 @@ def baseline_scores(rode_obs: pd.DataFrame, year: int, construction: str) -> pd.
     rates = wide_rates(obs, year)
     city = pooled(obs).set_index("indicator")["rate"]
     idx = composite.index_table(rates, city)
-    build = {
-        "ratio": composite.composite_ratio,
-        "log": composite.composite_log,
-        "percentile": composite.composite_percentile,
-    }[construction]
+    build = composite.COMPOSITES[construction]
     residents = obs.drop_duplicates("unit_id").set_index("unit_id")["residents"]
     return pd.DataFrame({"composite": build(idx), "residents": residents.reindex(idx.index)})
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -34,7 +33,6 @@ BYDEL_GEO_FILE = "geo/bydel.geojson"
 HOUSING_FILE = "geo/almene_boliger_kk/almene_boliger_kk.shp"
 RENEWAL_FILE = "geo/byfornyelse_kk.json"
 INCOME_FILE = "kk-statistikbank/IN74_disposable_income_bydel_2000_2017.xlsx"
-POPULATION_FILE = "kk-statistikbank/BE4.3_population_bydel_1991_2018.xlsx"
 
 
 class DataError(ValueError):
@@ -297,21 +295,3 @@ def load_income(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     out = grouped.reset_index()
     out["mean_income"] = 1000 * out["income_1000"] / out["persons"]
     return out
-
-
-def load_population(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    """BE4.3: population by bydel on 31 December (quarterly rows after 2018 are dropped)."""
-    df = _statbank_table(POPULATION_FILE, raw_dir)
-    df.columns = ["date", "label", "population"]
-    df = df[df["date"].astype(str).str.endswith("1231")]
-    return pd.DataFrame(
-        {
-            "year": df["date"].astype(str).str[:4].astype(int),
-            "bydel_nr": df["label"].map(_bydel_number),
-            "population": pd.to_numeric(df["population"]),
-        }
-    ).reset_index(drop=True)
-
-
-def report_nan(values: pd.Series) -> int:
-    return int(np.isnan(values.to_numpy(dtype=float)).sum())

@@ -20,7 +20,6 @@ from IPython.display import HTML, Markdown
 from . import disclosure, fmt, paths, reference, targets, trends
 
 FIGURES = paths.FIGURES_DIR
-BYDEL_ONLY_NOTE = "bydelstal"
 LATEST = 2014
 
 
@@ -162,12 +161,6 @@ def comparison(results: Results, slug: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def level_text(level: str, area_name: str, bydele: list[str]) -> str:
-    if level == "rode":
-        return f"{area_name} (områdets roder)"
-    return f"{' og '.join(bydele)} (hele bydelen – tallet findes ikke for mindre områder)"
 
 
 def comparison_table(comp: pd.DataFrame) -> pd.DataFrame:
@@ -447,7 +440,10 @@ def target_status(series: pd.DataFrame, slug: str) -> pd.DataFrame:
                 f" (krævet: {fmt.number(100 * prog['required'])} %)."
             )
         elif t.type == "floor":
-            row["status"] = targets.floor_target_status(area[year], floor=t.floor)
+            # a city-wide target: judged on the city's share; the area's bydele are context
+            row.update(baseline=city.get(targets.BASE_YEAR, np.nan), latest=city[year])
+            row["status"] = targets.floor_target_status(city[year], floor=t.floor)
+            row["note"] += f" Områdets bydel(e) har {fmt.percent(area[year])} i {year}."
         elif t.type == "fixed":
             row["status"] = "grey"
         rows.append(row)

@@ -28,9 +28,6 @@ TARGET_YEAR = 2020
 # Open SDG ProgressMeasure thresholds on the ratio of actual to required progress.
 GREEN_AT = 0.95
 AMBER_AT = 0.60
-DETERIORATION_BELOW = 0.0  # documented for completeness; below AMBER_AT is red either way
-
-STATUSES = ("green", "amber", "red", "grey")
 
 STATUS_LABELS_DA: dict[str, str] = {
     "green": "Grøn: på vej",
