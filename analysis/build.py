@@ -435,10 +435,12 @@ def build(
         prepare_cached(raw_dir, derived, log)
     except (DataError, ValueError, KeyError) as err:
         raise BuildError(f"the data did not validate; nothing was built or published:\n{err}") from None
-    write_site_data_cached(derived)
     all_chapters = book.chapters()
     selected = book.select(all_chapters, areas, wave)
-    results = run_chapters(selected, all_chapters, derived, jobs, log)
+    with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run
+        downloads = side.submit(write_site_data_cached, derived)
+        results = run_chapters(selected, all_chapters, derived, jobs, log)
+        downloads.result()
     failed = [r for r in results if r.status == "failed"]
     if failed:
         raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
