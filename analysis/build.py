@@ -287,18 +287,17 @@ def run_chapters(selected, all_chapters, derived: Path, jobs: int, log) -> list[
             results.append(ChapterResult(ch.name, "kept"))
             continue
         check_parameters(ch)
-        key = chapter_key(ch, derived, code)
-        if is_current(ch, key):
+        if is_current(ch, chapter_key(ch, derived, code)):
             results.append(ChapterResult(ch.name, "reused"))
         else:
-            todo.append((ch, key))
+            todo.append(ch)
     for r in results:
         log(f"  {r.status:8s} {r.name}")
     if todo:
         from tqdm import tqdm
 
         with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch, _ in todo}
+            futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch in todo}
             bar = tqdm(total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False)
             for fut in cf.as_completed(futures):
                 ch = futures[fut]
