@@ -120,3 +120,18 @@ def test_committed_area_members():
     assert set(members["slug"]) == set(areas)
     for slug, group in members.groupby("slug"):
         assert set(group["bydel_nr"]) <= set(areas[slug].bydele), slug
+
+
+def test_no_notebook_or_raw_data_is_committed():
+    """Generated chapters are outputs and raw inputs are fetched: neither belongs in git."""
+    import shutil
+    import subprocess
+
+    from analysis import paths
+
+    if shutil.which("git") is None or not (paths.ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout
+    files = tracked.splitlines()
+    assert not [f for f in files if f.endswith(".ipynb")]
+    assert not [f for f in files if f.startswith("data/raw/")]
