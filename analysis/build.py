@@ -161,9 +161,11 @@ def key_figures(chapter: book.Chapter, derived: Path) -> dict[str, float]:
     """The figures whose movement a revision note reports: the area's latest rate per indicator."""
     if chapter.area is None:
         return {}
-    from . import report
+    import pandas as pd
 
-    comp = report.comparison(report.Results(derived), chapter.area)
+    from .indicators import area_comparison
+
+    comp = area_comparison(pd.read_csv(derived / "area_series.csv"), chapter.area)
     return {r.label: round(float(r.area), 1) for r in comp.itertuples()}
 
 

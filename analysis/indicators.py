@@ -142,3 +142,30 @@ def unit_bydel(rode_geo: gpd.GeoDataFrame, bydel_geo: gpd.GeoDataFrame) -> pd.Se
         lost = joined.index[joined.isna()].tolist()
         raise ValueError(f"roder {lost} lie in no bydel polygon of geo/bydel.geojson")
     return joined.astype(int)
+
+
+def area_comparison(series: pd.DataFrame, slug: str) -> pd.DataFrame:
+    """One row per SØK indicator (plus public housing): the area's latest rate against the rest of
+    the city and the city, at rode level where the indicator exists there, else at bydel level."""
+    s = series[series["slug"] == slug]
+    rows = []
+    for ind in reference.indicators():
+        level = "rode" if ind.rode_column else "bydel"
+        d = s[(s["level"] == level) & (s["indicator"] == ind.key)].dropna(subset=["rate"])
+        year = int(d["year"].max())
+        at = d[d["year"] == year].set_index("group")["rate"]
+        rows.append(
+            {
+                "indicator": ind.key,
+                "label": ind.name,
+                "level": level,
+                "year": year,
+                "soek": ind.soek,
+                "area": at["area"],
+                "rest": at["rest"],
+                "city": at["city"],
+                "index": 100 * at["area"] / at["city"],
+                "ratio_rest": at["area"] / at["rest"],
+            }
+        )
+    return pd.DataFrame(rows)

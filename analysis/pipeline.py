@@ -8,7 +8,10 @@ thing the chapter notebooks read; the open-data downloads are written from them.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,7 +157,7 @@ def prepare(
     inputs.bydel_obs.to_csv(out_dir / "obs_bydel.csv", index=False)
     member_table.to_csv(out_dir / "area_members.csv", index=False)
     area_series(inputs, member_table).to_csv(out_dir / "area_series.csv", index=False)
-    _write_geojson(rode_scores(inputs, year, n_draws, permutations), out_dir / "roder.geojson")
+    _scores_cached(inputs, year, n_draws, permutations, out_dir / "roder.geojson")
     _write_geojson(inputs.bydel_geo[["bydel_nr", "navn", "geometry"]], out_dir / "bydele.geojson")
     areas = area_geometries(inputs.rode_geo, member_table)
     _write_geojson(areas, out_dir / "areas.geojson")
@@ -163,6 +166,30 @@ def prepare(
     load.load_income(raw_dir).to_csv(out_dir / "income_bydel.csv", index=False)
     (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
     return out_dir
+
+
+SCORES_CACHE = paths.CACHE / "scores"
+SCORES_CODE = ("composite.py", "indicators.py", "pipeline.py", "reference.py")
+
+
+def _scores_cached(inputs: Inputs, year: int, n_draws: int, permutations: int, dest: Path) -> None:
+    """Write roder.geojson, recomputing scores, sensitivity and LISA only when what they depend on
+    changed: the baseline year's observations, the rode geometry, the parameters, the reference data
+    and the code that computes them. New data for other years (the usual update) reuses them."""
+    digest = hashlib.sha256()
+    digest.update(inputs.rode_obs[inputs.rode_obs["year"] == year].to_csv(index=False).encode())
+    digest.update(inputs.rode_geo.to_wkb().to_csv().encode())
+    digest.update(inputs.rode_bydel.to_csv().encode())
+    digest.update(f"{year}/{n_draws}/{permutations}".encode())
+    for path in [*(Path(__file__).parent / n for n in SCORES_CODE), *sorted(paths.REFERENCE.glob("*"))]:
+        digest.update(path.read_bytes())
+    cached = SCORES_CACHE / f"{digest.hexdigest()}.geojson"
+    if not cached.is_file():
+        SCORES_CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".part")
+        _write_geojson(rode_scores(inputs, year, n_draws, permutations), tmp)
+        os.replace(tmp, cached)
+    shutil.copyfile(cached, dest)
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:

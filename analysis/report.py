@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from . import disclosure, fmt, paths, reference, targets, trends
+from . import disclosure, fmt, indicators, paths, reference, targets, trends
 
 FIGURES = paths.FIGURES_DIR
 LATEST = 2014
@@ -137,30 +137,8 @@ def latest_year(series: pd.DataFrame) -> int:
 
 
 def comparison(results: Results, slug: str) -> pd.DataFrame:
-    """One row per SØK indicator (plus public housing): the area's latest rate against the rest of
-    the city and the city, at rode level where the indicator exists there, else at bydel level."""
-    s = results.series[results.series["slug"] == slug]
-    rows = []
-    for ind in reference.indicators():
-        level = "rode" if ind.rode_column else "bydel"
-        d = s[(s["level"] == level) & (s["indicator"] == ind.key)].dropna(subset=["rate"])
-        year = int(d["year"].max())
-        at = d[d["year"] == year].set_index("group")["rate"]
-        rows.append(
-            {
-                "indicator": ind.key,
-                "label": ind.name,
-                "level": level,
-                "year": year,
-                "soek": ind.soek,
-                "area": at["area"],
-                "rest": at["rest"],
-                "city": at["city"],
-                "index": 100 * at["area"] / at["city"],
-                "ratio_rest": at["area"] / at["rest"],
-            }
-        )
-    return pd.DataFrame(rows)
+    """The area's latest rate per indicator against the rest of the city and the city."""
+    return indicators.area_comparison(results.series, slug)
 
 
 def comparison_table(comp: pd.DataFrame) -> pd.DataFrame:

@@ -204,8 +204,10 @@ def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site):
 
 
 @pytest.mark.slow
-def test_prepare_and_downloads_are_reproducible(tmp_path, built_site):
-    """Two runs of prepare from the same data give identical results and identical downloads."""
+def test_prepare_and_downloads_are_reproducible(tmp_path, built_site, monkeypatch):
+    """Two runs of prepare from the same data give identical results and identical downloads
+    (scores, sensitivity and LISA recomputed, not taken from the cache)."""
+    monkeypatch.setattr(pipeline, "SCORES_CACHE", tmp_path / "scores")
     derived = pipeline.prepare(paths.RAW, tmp_path / "derived")
     for name in os.listdir(paths.DERIVED):
         if not name.startswith("."):  # .key/.raw: build bookkeeping, written by prepare_cached
