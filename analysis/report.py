@@ -127,6 +127,20 @@ def md(text: str) -> Markdown:
 # --- indicator comparisons -------------------------------------------------------------------------
 
 
+def rule_text() -> str:
+    """The delineation rule in Danish words, from the reference data."""
+    r = reference.delineation()
+    return (
+        f"i {r.baseline_year} lå mindst {fmt.number(r.threshold - 100)} % over byens niveau "
+        "på det sammensatte SØK-indeks"
+    )
+
+
+def draws(results: Results) -> str:
+    """Number of Monte Carlo draws behind the sensitivity results, as Danish text."""
+    return fmt.number(results.roder["n_draws"].max())
+
+
 def indicator_name(key: str) -> str:
     return reference.indicator(key).name
 
