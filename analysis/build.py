@@ -317,8 +317,11 @@ def run_chapters(selected, all_chapters, derived: Path, jobs: int, log) -> list[
 # --- the book --------------------------------------------------------------------------------------
 
 
-def build_stamp(raw_dir: Path) -> dict:
+def build_stamp(derived: Path) -> dict:
+    """Version, commit, data checksum and the years covered, for the footer of every page."""
     from importlib.metadata import version
+
+    import pandas as pd
 
     try:
         commit = subprocess.run(
@@ -333,7 +336,10 @@ def build_stamp(raw_dir: Path) -> dict:
     return {
         "version": version("udsatte-byomraader"),
         "commit": commit,
-        "data": digest_files([raw_dir / f.name for f in registry.load_registry()])[:12],
+        "data": (derived / ".raw").read_text()[:12],  # the same data version the chapters show
+        "years": "–".join(
+            map(str, pd.read_csv(derived / "area_series.csv").dropna(subset=["rate"])["year"].agg(["min", "max"]))
+        ),
     }
 
 
@@ -343,7 +349,7 @@ def write_config(stamp: dict, dest: Path) -> Path:
     footer = (
         "<p>Data: Københavns Kommune (åbne data og Statistikbanken); kilder og kontrolsummer står på siden "
         f"»Data og kilder«. Version {stamp['version']}, commit {stamp['commit']}, "
-        f"data-kontrolsum {stamp['data']}, data for 2008–2014.</p>"
+        f"data-kontrolsum {stamp['data']}, data for {stamp['years']}.</p>"
     )
     config.setdefault("sphinx", {}).setdefault("config", {})
     config["sphinx"]["config"].setdefault("html_theme_options", {})["extra_footer"] = footer
@@ -446,7 +452,7 @@ def build(
     if failed:
         raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
     (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
-    stamp = build_stamp(raw_dir)
+    stamp = build_stamp(derived)
     key = site_key(stamp)
     key_file = paths.CACHE / "site.key"
     if site.exists() and key_file.is_file() and key_file.read_text() == key:

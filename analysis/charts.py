@@ -29,7 +29,7 @@ GROUP_STYLE = {
 INDEX_BINS = [0, 80, 100, 120, 150, 200, np.inf]
 INDEX_LABELS = ["under 80", "80–100", "100–120", "120–150", "150–200", "200 og derover"]
 INDEX_COLOURS = ["#f7f7f7", "#fee6ce", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
-SOURCE = "Kilde: Københavns Kommune, åbne data (SØK 2008–2014); egne beregninger."
+SOURCE = "Kilde: Københavns Kommune, åbne data (socioøkonomiske nøgletal); egne beregninger."
 
 plt.rcParams.update(
     {
@@ -229,9 +229,10 @@ def rank_intervals(table: pd.DataFrame, title: str):
 TREND_COLOURS = {"faldet": AREA, "steget": REST, "ingen klar ændring": "#999999"}
 
 
-def income_relative(income: pd.DataFrame, verdict: dict[int, str], names: dict[int, str]):
-    """Mean disposable income per bydel relative to the city (city = 100), 2000–2017, coloured by
-    the verdict of the 2000–2011 trend test (fallen / risen / no clear change)."""
+def income_relative(income: pd.DataFrame, verdict: dict[int, str], names: dict[int, str], window: tuple[int, int]):
+    """Mean disposable income per bydel relative to the city (city = 100), coloured by the verdict
+    of the trend test over `window` (first year, policy year): fallen / risen / no clear change."""
+    y0, y1 = window
     fig, ax = plt.subplots(figsize=(7.2, 4.6), layout="constrained")
     for nr, g in income.groupby("bydel_nr"):
         colour = TREND_COLOURS[verdict.get(nr, "ingen klar ændring")]
@@ -248,13 +249,13 @@ def income_relative(income: pd.DataFrame, verdict: dict[int, str], names: dict[i
             color=colour,
         )
     handles = [
-        Line2D([], [], color=c, lw=2, label=f"Relativ indkomst 2000–2011: {k}") for k, c in TREND_COLOURS.items()
+        Line2D([], [], color=c, lw=2, label=f"Relativ indkomst {y0}–{y1}: {k}") for k, c in TREND_COLOURS.items()
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=7.5)
     ax.axhline(100, color="black", lw=0.8)
-    ax.axvline(2011, color=ACCENT, lw=1, ls="-.")
+    ax.axvline(y1, color=ACCENT, lw=1, ls="-.")
     ax.annotate(
-        "politikken vedtages", (2011, ax.get_ylim()[1]), fontsize=7.5, color=ACCENT, va="top", ha="right", rotation=90
+        "politikken vedtages", (y1, ax.get_ylim()[1]), fontsize=7.5, color=ACCENT, va="top", ha="right", rotation=90
     )
     ax.set_ylabel("Gennemsnitlig disponibel indkomst,\nindeks (København = 100)")
     ax.yaxis.set_major_formatter(fmt.mpl_formatter(0))

@@ -20,7 +20,6 @@ from IPython.display import HTML, Markdown
 from . import disclosure, fmt, indicators, paths, reference, targets, trends
 
 FIGURES = paths.FIGURES_DIR
-LATEST = 2014
 
 
 @dataclass
@@ -70,7 +69,13 @@ class Results:
 
     @cached_property
     def data_key(self) -> str:
-        return (self.folder / ".key").read_text()[:12] if (self.folder / ".key").is_file() else "ukendt"
+        """Checksum of the raw data the results were computed from (written by the build)."""
+        return (self.folder / ".raw").read_text()[:12] if (self.folder / ".raw").is_file() else "ukendt"
+
+    @cached_property
+    def period(self) -> str:
+        """The years the socio-economic panels cover, e.g. "2008–2014"."""
+        return period_text(self.series)
 
 
 # --- display helpers -------------------------------------------------------------------------------
@@ -139,6 +144,19 @@ def rule_text() -> str:
 def draws(results: Results) -> str:
     """Number of Monte Carlo draws behind the sensitivity results, as Danish text."""
     return fmt.number(results.roder["n_draws"].max())
+
+
+def period_text(series: pd.DataFrame) -> str:
+    """First–last year with data in a series, e.g. "2008–2014"."""
+    years = series.dropna(subset=["rate"])["year"]
+    return f"{years.min()}–{years.max()}"
+
+
+def coverage_note(comp: pd.DataFrame) -> str:
+    """Say which indicators stop before the latest year (e.g. income missing in the last year)."""
+    last = comp["year"].max()
+    short = comp[comp["year"] < last]
+    return " ".join(f"{r.label} findes ikke for {last} i kildedata; her vises {r.year}." for r in short.itertuples())
 
 
 def indicator_name(key: str) -> str:
@@ -228,7 +246,8 @@ def favourable_trends_text(summary: pd.DataFrame) -> str:
     good = summary[summary["soek"] & (summary["trend"] == "narrowing") & ~summary["area_better"]]
     good = good["label"].str.lower().tolist()
     if not good:
-        return "Ingen af indikatorerne viser en klar forbedring i forhold til resten af byen i 2008–2014."
+        period = f"{summary['y0'].min()}–{summary['y1'].max()}"
+        return f"Ingen af indikatorerne viser en klar forbedring i forhold til resten af byen i {period}."
     return f"Udviklingen går den rigtige vej for {join_da(good)}: her er afstanden til resten af byen blevet mindre."
 
 
@@ -297,7 +316,7 @@ def trend_summary(series: pd.DataFrame, slug: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-POLICY_YEAR = 2011
+POLICY_YEAR = targets.BASE_YEAR  # the policy was adopted in 2011
 
 
 def _with_interval(d: float, lo: float, hi: float) -> str:
@@ -314,7 +333,7 @@ def trend_table(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Indikator": summary["label"]
-            + np.where(summary["y1"] < LATEST, " (til " + summary["y1"].astype(str) + ")", ""),
+            + np.where(summary["y1"] < summary["y1"].max(), " (til " + summary["y1"].astype(str) + ")", ""),
             "Afstand 2008": summary["gap0"].map(signed),
             "Afstand seneste år": summary["gap1"].map(signed),
             "Ændring 2008 til seneste (95 %-interval)": [
@@ -445,9 +464,6 @@ def target_status(series: pd.DataFrame, slug: str) -> pd.DataFrame:
     return out
 
 
-STATUS_LABELS = {**targets.STATUS_LABELS_DA, "no-data": "Ingen åbne data"}
-
-
 def target_table(status: pd.DataFrame) -> pd.DataFrame:
     """Compact table of one goal's targets; notes are numbered and shown below it."""
     refs = [f" [{int(r)}]" if r == r else "" for r in status["ref"]]
@@ -460,7 +476,7 @@ def target_table(status: pd.DataFrame) -> pd.DataFrame:
                 f"{fmt.percent(v)} ({int(y)})" if pd.notna(y) else fmt.MISSING
                 for v, y in zip(status["latest"], status["latest_year"], strict=True)
             ],
-            "Status": [STATUS_LABELS[s] + r for s, r in zip(status["status"], refs, strict=True)],
+            "Status": [targets.STATUS_LABELS_DA[s] + r for s, r in zip(status["status"], refs, strict=True)],
         }
     )
 
@@ -559,7 +575,7 @@ def relative_income(income: pd.DataFrame) -> pd.DataFrame:
     return b
 
 
-def stagnation_table(rel: pd.DataFrame, names: dict[int, str], y0: int = 2000, y1: int = 2011) -> pd.DataFrame:
+def stagnation_table(rel: pd.DataFrame, names: dict[int, str], y0: int, y1: int = POLICY_YEAR) -> pd.DataFrame:
     """Theil–Sen slope of each bydel's relative income over y0–y1 (index points per year)."""
     rows = []
     for nr, g in rel[(rel["year"] >= y0) & (rel["year"] <= y1)].groupby("bydel_nr"):

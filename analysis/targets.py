@@ -34,6 +34,7 @@ STATUS_LABELS_DA: dict[str, str] = {
     "amber": "Gul: delvist på vej",
     "red": "Rød: ikke på vej",
     "grey": "Grå: kan ikke vurderes",
+    "no-data": "Ingen åbne data",  # the target is measured by a source that is not open data
 }
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. Always show the
@@ -43,6 +44,7 @@ STATUS_COLOURS: dict[str, str] = {
     "amber": "#E69F00",  # orange
     "red": "#D55E00",  # vermillion
     "grey": "#999999",
+    "no-data": "#FFFFFF",
 }
 
 

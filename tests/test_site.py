@@ -195,18 +195,22 @@ def browser():
         chromium.close()
 
 
+def _context(browser, options):
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    return context
+
+
 @pytest.fixture
 def desktop(browser):
-    context = browser.new_context(**DESKTOP)
-    context.set_default_timeout(15_000)
+    context = _context(browser, DESKTOP)
     yield context
     context.close()
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(**PHONE)
-    context.set_default_timeout(15_000)
+    context = _context(browser, PHONE)
     yield context
     context.close()
 

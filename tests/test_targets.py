@@ -131,8 +131,8 @@ def test_floor_target_custom_margin():
 
 
 def test_labels_and_colours_cover_every_status():
-    assert set(targets.STATUS_LABELS_DA) == {"green", "amber", "red", "grey"}
+    assert set(targets.STATUS_LABELS_DA) == {"green", "amber", "red", "grey", "no-data"}
     assert targets.STATUS_LABELS_DA["green"] == "Grøn: på vej"
     assert targets.STATUS_LABELS_DA["grey"] == "Grå: kan ikke vurderes"
     assert set(targets.STATUS_COLOURS) == set(targets.STATUS_LABELS_DA)
-    assert len(set(targets.STATUS_COLOURS.values())) == 4
+    assert len(set(targets.STATUS_COLOURS.values())) == 5
