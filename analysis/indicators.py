@@ -1,8 +1,12 @@
 """Indicators as tidy observations, pooled rates, the city level and the rest-of-city comparator.
 
 Every rate is pooled from counts: rate = 100 · Σ numerator / Σ denominator, never an average of unit
-rates. At rode level the source gives shares of residents; numerator = share × residents / 100 is
-an approximate count (the denominator is residents for every share, see the method page).
+rates. At rode level the source gives shares of different reference populations (education of the
+16-64-year-olds, income of adults, origin of all residents). Each rode's reference population is
+estimated from its age shares (indicators.toml: rode_population), and numerator = share ×
+reference population / 100: both are estimates, not counts of people (see the method page).
+Bydel figures of these indicators are pooled from the bydel's roder; the bydel file is used for
+city totals only.
 """
 
 from __future__ import annotations
@@ -15,29 +19,59 @@ from . import reference
 OBS_COLUMNS = ["level", "unit_id", "unit_name", "year", "indicator", "numerator", "denominator", "residents"]
 
 
-def bydel_observations(bydel: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
-    """Tidy bydel observations from validated counts (load.load_bydel)."""
+def city_observations(bydel: pd.DataFrame) -> pd.DataFrame:
+    """City totals of the bydel-only indicators from validated bydel counts (load.load_bydel).
+
+    The bydel file's attribution to bydele is not trustworthy, its city totals are (see the
+    cross-source checks), so only the sum over all bydele is kept: level "by", unit "kbh".
+    """
     frames = []
+    totals = bydel.groupby("year").sum(numeric_only=True).reset_index()
     for ind in reference.indicators():
+        if ind.rode_column is not None:
+            continue
         frames.append(
             pd.DataFrame(
                 {
-                    "level": "bydel",
-                    "unit_id": bydel["bydel_nr"].astype(str),
-                    "unit_name": bydel["bydel_nr"].map(names),
-                    "year": bydel["year"],
+                    "level": "by",
+                    "unit_id": "kbh",
+                    "unit_name": "København",
+                    "year": totals["year"],
                     "indicator": ind.key,
-                    "numerator": bydel[list(ind.bydel_numerator)].sum(axis=1),
-                    "denominator": bydel[list(ind.bydel_denominator)].sum(axis=1),
-                    "residents": bydel["antal_beboere"].astype(float),
+                    "numerator": totals[list(ind.bydel_numerator)].sum(axis=1).where(
+                        totals[list(ind.bydel_denominator)].sum(axis=1) > 0
+                    ),
+                    # a year the source leaves at zero (income in 2014) is missing, never 0 %
+                    "denominator": totals[list(ind.bydel_denominator)].sum(axis=1).where(lambda d: d > 0),
+                    "residents": totals["antal_beboere"].astype(float),
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)[OBS_COLUMNS]
 
 
+def bydel_from_roder(rode_obs: pd.DataFrame, rode_bydel: pd.Series, names: dict[int, str]) -> pd.DataFrame:
+    """Bydel observations pooled from each bydel's roder (rode_bydel: rode_nr -> bydel_nr)."""
+    nr = rode_obs["unit_id"].astype(int).map(rode_bydel)
+    pooled_obs = pooled(rode_obs.assign(bydel_nr=nr), by=("bydel_nr", "year", "indicator"))
+    return pooled_obs.assign(
+        level="bydel",
+        unit_id=pooled_obs["bydel_nr"].astype(int).astype(str),
+        unit_name=pooled_obs["bydel_nr"].map(names),
+    )[OBS_COLUMNS]
+
+
+def reference_population(rode: pd.DataFrame, weights: dict[str, float] | None) -> pd.Series:
+    """Estimated size of a share's reference population per rode: residents × Σ weight × age share
+    / 100 (all residents when weights is None)."""
+    if not weights:
+        return rode["residents"].astype(float)
+    share = sum(w * rode[col] for col, w in weights.items())
+    return rode["residents"] * share / 100.0
+
+
 def rode_observations(rode: pd.DataFrame, rode_ids: pd.DataFrame) -> pd.DataFrame:
-    """Tidy rode observations: approximate counts from shares × residents.
+    """Tidy rode observations: estimated counts from shares × estimated reference populations.
 
     rode: validated frame (load.load_rode().frame); rode_ids: rodenavn -> rode_nr.
     A missing share stays missing (NaN numerator), never zero.
@@ -47,6 +81,7 @@ def rode_observations(rode: pd.DataFrame, rode_ids: pd.DataFrame) -> pd.DataFram
     for ind in reference.indicators():
         if ind.rode_column is None:
             continue
+        population = reference_population(rode, ind.rode_population)
         frames.append(
             pd.DataFrame(
                 {
@@ -55,8 +90,8 @@ def rode_observations(rode: pd.DataFrame, rode_ids: pd.DataFrame) -> pd.DataFram
                     "unit_name": rode["rodenavn"].astype(str),
                     "year": rode["year"],
                     "indicator": ind.key,
-                    "numerator": rode[ind.rode_column] * rode["residents"] / 100.0,
-                    "denominator": rode["residents"],
+                    "numerator": rode[ind.rode_column] * population / 100.0,
+                    "denominator": population,
                     "residents": rode["residents"],
                 }
             )
@@ -85,15 +120,6 @@ def pooled(obs: pd.DataFrame, by=("year", "indicator")) -> pd.DataFrame:
     return with_rate(out)
 
 
-def city(obs: pd.DataFrame) -> pd.DataFrame:
-    """Pooled city rate per year and indicator (at the level of obs)."""
-    return pooled(obs)
-
-
-def subset(obs: pd.DataFrame, unit_ids) -> pd.DataFrame:
-    return obs[obs["unit_id"].isin(set(map(str, unit_ids)))]
-
-
 def area_vs_rest(obs: pd.DataFrame, unit_ids) -> pd.DataFrame:
     """Area, rest of city and city per year and indicator, side by side (long format).
 
@@ -110,25 +136,15 @@ def area_vs_rest(obs: pd.DataFrame, unit_ids) -> pd.DataFrame:
     return out
 
 
-def add_index(table: pd.DataFrame, city_rates: pd.DataFrame) -> pd.DataFrame:
-    """Index 100 = city, matched on year and indicator."""
-    ref = city_rates.set_index(["year", "indicator"])["rate"].rename("city_rate")
-    out = table.join(ref, on=["year", "indicator"])
-    out["index"] = 100.0 * out["rate"] / out["city_rate"]
-    return out.drop(columns="city_rate")
-
-
-MIN_RESIDENTS_FOR_RATES = 100  # same rule as disclosure.MIN_RESIDENTS: smaller units have no rate
-
-
-def wide_rates(obs: pd.DataFrame, year: int, min_residents: int = MIN_RESIDENTS_FOR_RATES) -> pd.DataFrame:
+def wide_rates(obs: pd.DataFrame, year: int, min_residents: int | None = None) -> pd.DataFrame:
     """Units × indicators table of rates for one year (for composites).
 
     Units with fewer than min_residents residents get no rates: their shares are too unstable to
     rank (and would be suppressed in any published table anyway).
     """
+    floor = reference.param("disclosure", "min_residents") if min_residents is None else min_residents
     one = with_rate(obs[obs["year"] == year])
-    one.loc[one["residents"] < min_residents, "rate"] = float("nan")
+    one.loc[one["residents"] < floor, "rate"] = float("nan")
     return one.pivot(index="unit_id", columns="indicator", values="rate")
 
 
@@ -145,20 +161,20 @@ def unit_bydel(rode_geo: gpd.GeoDataFrame, bydel_geo: gpd.GeoDataFrame) -> pd.Se
 
 
 def area_comparison(series: pd.DataFrame, slug: str) -> pd.DataFrame:
-    """One row per SØK indicator (plus public housing): the area's latest rate against the rest of
-    the city and the city, at rode level where the indicator exists there, else at bydel level."""
-    s = series[series["slug"] == slug]
+    """One row per rode-level indicator: the area's latest rate against the rest of the city and
+    the city, with its index (city = 100) and its ratio to the rest of the city."""
+    s = series[(series["slug"] == slug) & (series["level"] == "rode")]
     rows = []
     for ind in reference.indicators():
-        level = "rode" if ind.rode_column else "bydel"
-        d = s[(s["level"] == level) & (s["indicator"] == ind.key)].dropna(subset=["rate"])
+        if not ind.rode_column:
+            continue
+        d = s[s["indicator"] == ind.key].dropna(subset=["rate"])
         year = int(d["year"].max())
         at = d[d["year"] == year].set_index("group")["rate"]
         rows.append(
             {
                 "indicator": ind.key,
                 "label": ind.name,
-                "level": level,
                 "year": year,
                 "soek": ind.soek,
                 "area": at["area"],
@@ -169,3 +185,10 @@ def area_comparison(series: pd.DataFrame, slug: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def city_only(series: pd.DataFrame) -> pd.DataFrame:
+    """The indicators published for the whole city only: latest year with data, rate per year."""
+    s = series[(series["level"] == "by")].dropna(subset=["rate"])
+    names = {i.key: i.name for i in reference.indicators()}
+    return s.assign(label=s["indicator"].map(names))[["indicator", "label", "year", "numerator", "denominator", "rate"]]

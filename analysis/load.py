@@ -33,6 +33,7 @@ BYDEL_GEO_FILE = "geo/bydel.geojson"
 HOUSING_FILE = "geo/almene_boliger_kk/almene_boliger_kk.shp"
 RENEWAL_FILE = "geo/byfornyelse_kk.json"
 INCOME_FILE = "kk-statistikbank/IN74_disposable_income_bydel_2000_2017.xlsx"
+HOUSING_DWELLINGS = ("antal_fami", "antal_aeld", "antal_ungd")  # family, elderly and youth dwellings
 
 
 class DataError(ValueError):
@@ -149,7 +150,11 @@ def load_bydel(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     return validate_bydel(df, load_bydel_ids(raw_dir))
 
 
-RODE_SHARE_COLUMNS = ("No education", "Low income", "non-Western")
+def rode_share_columns() -> list[str]:
+    """Share columns (percent) the indicators read from the rode file: their own and the age bands
+    that estimate their reference populations."""
+    own = [i.rode_column for i in reference.indicators() if i.rode_column]
+    return [*own, *reference.age_columns()]
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ class RodeData:
 
 def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_FILE) -> RodeData:
     problems = Problems(file)
-    shares = list(RODE_SHARE_COLUMNS)
+    shares = rode_share_columns()
     if not check_columns(df, ["name", "year", "Number of residents", *shares], problems):
         problems.raise_if_any()
     blank = df.isna().all(axis=1) | (df["name"].isna() & df["year"].isna())
@@ -250,7 +255,7 @@ def load_rode(raw_dir: Path = paths.RAW) -> RodeData:
 def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(raw_path(HOUSING_FILE, raw_dir), encoding="ISO-8859-1")
     problems = Problems(HOUSING_FILE)
-    check_columns(gdf, ["afdelingsn", "selskabsna", "antal_bebo"], problems)
+    check_columns(gdf, ["afdelingsn", "selskabsna", "antal_bebo", *HOUSING_DWELLINGS], problems)
     problems.raise_if_any()
     gdf = gdf.to_crs(AREA_CRS)
     gdf["geometry"] = gdf.geometry.make_valid()

@@ -25,7 +25,8 @@ PUBLISH_CRS = "EPSG:4326"
 
 @dataclass
 class Inputs:
-    bydel_obs: pd.DataFrame
+    bydel_obs: pd.DataFrame  # pooled from the bydel's roder
+    city_obs: pd.DataFrame  # city totals of the bydel-only indicators (bydel file)
     rode_obs: pd.DataFrame
     rode_geo: gpd.GeoDataFrame
     bydel_geo: gpd.GeoDataFrame
@@ -36,13 +37,14 @@ class Inputs:
 def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
     bydel_geo = load.load_bydel_geo(raw_dir)
     names = dict(zip(bydel_geo["bydel_nr"], bydel_geo["navn"], strict=True))
-    bydel_obs = indicators.bydel_observations(load.load_bydel(raw_dir), names)
+    city_obs = indicators.city_observations(load.load_bydel(raw_dir))
     rode_geo = load.load_rode_geo(raw_dir)
     rode = load.load_rode(raw_dir)
     rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
     notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
     rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
-    return Inputs(bydel_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes)
+    bydel_obs = indicators.bydel_from_roder(rode_obs, rode_bydel, names)
+    return Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes)
 
 
 def members(path: Path = paths.MEMBERS) -> pd.DataFrame:
@@ -83,17 +85,16 @@ def rode_scores(inputs: Inputs, year: int, n_draws: int, permutations: int) -> g
 
 
 def area_series(inputs: Inputs, member_table: pd.DataFrame) -> pd.DataFrame:
-    """Area, rest of city and city per year and indicator, at rode level (the area's own roder)
-    and at bydel level (the bydele its name points to)."""
+    """Area, rest of city and city per year and indicator, pooled from the roder (level "rode"),
+    for each area and for the six together ("alle"); plus the city totals of the bydel-only
+    indicators (level "by", group "city", slug "alle")."""
     frames = []
     for area in reference.areas():
         roder = member_table.loc[member_table["slug"] == area.slug, "rode_nr"]
         frames.append(indicators.area_vs_rest(inputs.rode_obs, roder).assign(slug=area.slug, level="rode"))
-        frames.append(indicators.area_vs_rest(inputs.bydel_obs, area.bydele).assign(slug=area.slug, level="bydel"))
     all_roder = member_table["rode_nr"]
     frames.append(indicators.area_vs_rest(inputs.rode_obs, all_roder).assign(slug="alle", level="rode"))
-    all_bydele = sorted({b for a in reference.areas() for b in a.bydele})
-    frames.append(indicators.area_vs_rest(inputs.bydel_obs, all_bydele).assign(slug="alle", level="bydel"))
+    frames.append(indicators.pooled(inputs.city_obs).assign(group="city", slug="alle", level="by"))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -119,8 +120,9 @@ def estates(raw_dir: Path, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         {
             "estate": gdf["afdelingsn"].astype(str).str.strip(),
             "association": gdf["selskabsna"].astype(str).str.strip(),
-            "dwellings": pd.to_numeric(gdf["antal_bebo"], errors="coerce"),
-            "rooms": pd.to_numeric(gdf["antal_vaer"], errors="coerce"),
+            # dwellings are family + elderly + youth dwellings; antal_bebo counts residents
+            "dwellings": gdf[list(load.HOUSING_DWELLINGS)].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1),
+            "residents": pd.to_numeric(gdf["antal_bebo"], errors="coerce"),
         },
         geometry=gdf.geometry,
         crs=gdf.crs,

@@ -36,6 +36,8 @@ class Indicator:
     bydel_numerator: tuple[str, ...]
     bydel_denominator: tuple[str, ...]
     rode_column: str | None = None
+    rode_population: dict[str, float] | None = None  # age columns -> weight; None: all residents
+    neutral: bool = False  # True: a higher share is neither better nor worse
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,11 @@ def _tuples(d: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
+def age_columns() -> list[str]:
+    """The rode file's age columns that the indicators' reference populations use."""
+    return sorted({c for i in indicators() if i.rode_population for c in i.rode_population})
+
+
 @cache
 def areas() -> tuple[Area, ...]:
     data = _read("areas.toml")
@@ -99,6 +106,20 @@ def waves() -> tuple[Wave, ...]:
 @cache
 def delineation() -> Delineation:
     return Delineation(**_read("areas.toml")["delineation"])
+
+
+@cache
+def method() -> dict[str, dict]:
+    """The method's rule parameters (method.toml), by section: disclosure, sensitivity, trends, ..."""
+    return _read("method.toml")
+
+
+def param(section: str, name: str):
+    """One rule parameter, e.g. param("disclosure", "min_residents")."""
+    try:
+        return method()[section][name]
+    except KeyError:
+        raise KeyError(f"method.toml has no parameter [{section}] {name}") from None
 
 
 @cache

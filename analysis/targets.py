@@ -1,143 +1,164 @@
-"""Progress towards the policy's 2020 targets (METHOD.md section 5).
+"""Status of 2020 targets: the policy's and the area plans' (method page, "Mål for 2020").
 
-Anchored on Open SDG's ``ProgressMeasure``: progress is the ratio of the progress made to the
-progress required by now, judged against the thresholds 0.95 and 0.60 (a ratio below 0 means the
-area moved away from the target; it is red like any ratio under 0.60). Three target types:
+Progress is anchored on Open SDG's ``ProgressMeasure``: the progress made divided by the progress
+required by now, judged against the thresholds in method.toml [targets] (0.95 green, 0.60 amber).
+Every rule is one small function of numbers; the chapter code only feeds them data.
 
-- moving target ("at the Copenhagen average"): :func:`moving_target_progress`;
-- fixed target ("95 % complete upper-secondary education"): :func:`fixed_target_projection`;
-- floor target ("public-housing share at least 20 %"): :func:`floor_target_status`.
+Statuses (keys; Danish labels in :mod:`analysis.wording`):
 
-A status is green, amber, red, or grey when it cannot be judged (no data, or an uncertainty
-interval that spans more than one colour).
+- ``met``: the target value is reached now (an area at or better than the rest of the city on a
+  "to the Copenhagen level" target; a floor met beyond its uncertainty);
+- ``green`` / ``amber`` / ``red``: on track / partly / not on track;
+- ``grey``: cannot be judged: the baseline gap is smaller than its own uncertainty, the
+  uncertainty spans more than one colour, or the series cannot be projected;
+- ``no-data``: no open data (the source is named instead).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.trends import theil_sen
+from . import reference
+from .trends import theil_sen
 
-BASE_YEAR = 2011
-TARGET_YEAR = 2020
+STATUSES = ("met", "green", "amber", "red", "grey", "no-data")
 
-# Open SDG ProgressMeasure thresholds on the ratio of actual to required progress.
-GREEN_AT = 0.95
-AMBER_AT = 0.60
-
-STATUS_LABELS_DA: dict[str, str] = {
-    "green": "Grøn: på vej",
-    "amber": "Gul: delvist på vej",
-    "red": "Rød: ikke på vej",
-    "grey": "Grå: kan ikke vurderes",
-    "no-data": "Ingen åbne data",  # the target is measured by a source that is not open data
-}
-
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. Always show the
-# label text too; colour is never the only carrier of the status.
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. The label text is
+# always shown too; colour is never the only carrier of the status.
 STATUS_COLOURS: dict[str, str] = {
-    "green": "#009E73",  # bluish green
-    "amber": "#E69F00",  # orange
-    "red": "#D55E00",  # vermillion
+    "met": "#009E73",
+    "green": "#009E73",
+    "amber": "#E69F00",
+    "red": "#D55E00",
     "grey": "#999999",
     "no-data": "#FFFFFF",
 }
 
 
-def _missing(x: float | None) -> bool:
-    return x is None or bool(pd.isna(x))
+@dataclass(frozen=True)
+class Years:
+    base: int
+    target: int
 
 
-def moving_target_progress(
-    gap_base: float,
-    gap_now: float,
-    year_now: int,
-    year_base: int = BASE_YEAR,
-    year_target: int = TARGET_YEAR,
-) -> dict[str, float]:
-    """Progress on a target of closing a gap (area - city) by ``year_target``.
+def years() -> Years:
+    return Years(reference.param("targets", "base_year"), reference.param("targets", "target_year"))
 
-    closed   C = 1 - gap_now / gap_base   (share of the base-year gap closed; > 1 = overshoot)
-    required R = (year_now - year_base) / (year_target - year_base)
-    ratio      = C / R
 
-    ``ratio`` is NaN when the base gap is 0 (nothing to close) or missing, or when no progress is
-    required yet (year_now == year_base). ``closed`` is NaN when the base gap is 0 or missing.
-    """
-    closed = math.nan
-    if not _missing(gap_base) and gap_base != 0 and not _missing(gap_now):
-        closed = 1.0 - gap_now / gap_base
-    span = year_target - year_base
-    required = (year_now - year_base) / span if span != 0 else math.nan
-    ratio = math.nan
-    if not math.isnan(closed) and not math.isnan(required) and required != 0:
-        ratio = closed / required
-    return {"closed": closed, "required": required, "ratio": ratio}
+def _missing(*xs: float | None) -> bool:
+    return any(x is None or bool(pd.isna(x)) for x in xs)
+
+
+def required_share(year_now: int, share: float = 1.0) -> float:
+    """Share of the baseline gap that should be closed by year_now on a straight path to the
+    target year: share × (year_now − base) / (target − base)."""
+    y = years()
+    return share * (year_now - y.base) / (y.target - y.base)
 
 
 def status_from_ratio(ratio: float | None) -> str:
-    """Traffic light from a progress ratio: >= 0.95 green, >= 0.60 amber, else red; NaN grey."""
+    """Traffic light from a progress ratio: >= green_at green, >= amber_at amber, else red; NaN grey."""
     if _missing(ratio):
         return "grey"
-    if ratio >= GREEN_AT:
+    if ratio >= reference.param("targets", "green_at"):
         return "green"
-    if ratio >= AMBER_AT:
+    if ratio >= reference.param("targets", "amber_at"):
         return "amber"
     return "red"
 
 
-def status_interval(ratio_low: float | None, ratio_high: float | None) -> str:
-    """Status of an uncertain ratio: the common colour of both ends, grey when they differ."""
-    low, high = status_from_ratio(ratio_low), status_from_ratio(ratio_high)
-    return low if low == high else "grey"
+def gap_status(
+    gap_base: float,
+    gap_base_ci: tuple[float, float],
+    gap_now: float,
+    gap_now_ci: tuple[float, float],
+    year_now: int,
+    share: float = 1.0,
+) -> dict[str, float | str]:
+    """A "close the gap" target: the gap g = area − comparator, signed so that positive is worse,
+    shall shrink by ``share`` of its baseline value by the target year (share 1 = reach the
+    comparator's level).
+
+    closed C = 1 − g_now / g_base; required R = required_share(year_now, share); ratio = C / R.
+    Rules, in order: missing data → grey; g_now ≤ (1 − share) · g_base, or g_now ≤ 0 → met;
+    a baseline gap whose interval includes 0 → grey (no meaningful share closed); otherwise the
+    colour of the ratio at both ends of g_now's interval, grey when they differ.
+    """
+    out: dict[str, float | str] = {"closed": math.nan, "required": math.nan, "ratio": math.nan}
+    if _missing(gap_base, gap_now):
+        return {**out, "status": "grey", "reason": "missing"}
+    target_gap = (1 - share) * gap_base if gap_base > 0 else 0.0
+    if gap_now <= max(target_gap, 0.0):
+        return {**out, "status": "met", "reason": "met"}
+    low, high = sorted(gap_base_ci)
+    if _missing(low, high) or low <= 0 <= high or gap_base <= 0:
+        return {**out, "status": "grey", "reason": "baseline-within-uncertainty"}
+    required = required_share(year_now, share)
+    closed = 1 - gap_now / gap_base
+    ratio = closed / required if required > 0 else math.nan
+    ends = [status_from_ratio((1 - g / gap_base) / required) if required > 0 else "grey" for g in gap_now_ci]
+    status = ends[0] if ends[0] == ends[1] else "grey"
+    reason = "uncertainty-spans-colours" if ends[0] != ends[1] else "ratio"
+    return {"closed": closed, "required": required, "ratio": ratio, "status": status, "reason": reason}
 
 
-def fixed_target_projection(
-    years: Sequence[float] | np.ndarray | pd.Series,
+def floor_status(value: float, ci: tuple[float, float], floor: float) -> str:
+    """A floor (e.g. at least 20 % public housing): met when the whole interval is at or above the
+    floor, red when it is wholly below, amber when it contains the floor; grey when missing."""
+    low, high = sorted(ci)
+    if _missing(value, low, high):
+        return "grey"
+    if low >= floor:
+        return "met"
+    if high < floor:
+        return "red"
+    return "amber"
+
+
+def count_status(base: float, now: float, year_now: int, reduction: float) -> dict[str, float | str]:
+    """A count to be reduced by ``reduction`` (0.5 = halved) by the target year. Counts here are
+    complete lists, not estimates, so no interval: met when now ≤ (1 − reduction) · base."""
+    if _missing(base, now) or base <= 0:
+        return {"ratio": math.nan, "status": "grey"}
+    if now <= (1 - reduction) * base:
+        return {"ratio": math.nan, "status": "met"}
+    required = required_share(year_now, reduction)
+    made = 1 - now / base
+    ratio = made / required if required > 0 else math.nan
+    return {"ratio": ratio, "status": status_from_ratio(ratio)}
+
+
+def fixed_projection(
+    years_: Sequence[float] | np.ndarray | pd.Series,
     values: Sequence[float] | np.ndarray | pd.Series,
     target: float,
-) -> dict[str, float | bool]:
-    """Year in which a Theil-Sen line through the data reaches ``target``.
+    higher_is_better: bool = True,
+) -> dict[str, float | str]:
+    """A fixed target value (e.g. 95 %): the year a Theil–Sen line through the data reaches it.
 
-    The line is value = intercept + slope * year. Direction is judged from the line's value at
-    the last observed year: the target must lie in the direction the slope points. Not
-    projectable (``projected_year`` NaN) when the slope's 95 % interval includes 0, when the slope
-    points away from the target, or when there are too few points (see ``trends.theil_sen``).
-    When the line already sits at the target in the last year, that year is returned.
+    met when the last value has reached the target; grey ("not projectable") when the slope's
+    interval includes 0; red when the line moves away from the target; otherwise green when the
+    projected year is at or before the target year, red when after.
     """
-    fit = theil_sen(years, values)
-    slope, low, high = fit["slope"], fit["low"], fit["high"]
-    result: dict[str, float | bool] = {
-        "projected_year": math.nan,
-        "slope": slope,
-        "low": low,
-        "high": high,
-        "projectable": False,
-    }
-    if any(math.isnan(v) for v in (slope, low, high)) or _missing(target) or low <= 0 <= high:
-        return result
-    x = np.asarray(years, dtype="float64")
+    x = np.asarray(years_, dtype="float64")
     y = np.asarray(values, dtype="float64")
-    last_year = float(x[np.isfinite(x) & np.isfinite(y)].max())
-    remaining = target - (fit["intercept"] + slope * last_year)
-    if remaining != 0 and math.copysign(1.0, remaining) != math.copysign(1.0, slope):
-        return result
-    result["projected_year"] = last_year + remaining / slope
-    result["projectable"] = True
-    return result
-
-
-def floor_target_status(value: float | None, floor: float = 20.0, margin: float = 1.0) -> str:
-    """Floor target (e.g. public housing >= 20 %): green at floor + margin or more, amber from
-    the floor up to that, red below the floor, grey when missing."""
-    if _missing(value):
-        return "grey"
-    if value >= floor + margin:
-        return "green"
-    if value >= floor:
-        return "amber"
-    return "red"
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    fit = theil_sen(x, y)
+    out: dict[str, float | str] = {"projected_year": math.nan, "status": "grey", **fit}
+    if not len(x) or _missing(target):
+        return out
+    sign = 1 if higher_is_better else -1
+    if sign * (y[np.argmax(x)] - target) >= 0:
+        return {**out, "status": "met"}
+    if _missing(fit["slope"], fit["low"], fit["high"]) or fit["low"] <= 0 <= fit["high"]:
+        return out
+    if sign * fit["slope"] < 0:
+        return {**out, "status": "red"}
+    year = (target - fit["intercept"]) / fit["slope"]
+    return {**out, "projected_year": year, "status": "green" if year <= years().target else "red"}

@@ -1,9 +1,10 @@
 """Trends of an area against the rest of the city, for share indicators measured from counts.
 
-METHOD.md section 4. The gap is always *area minus rest of the city*, in percentage points (pp).
-Rates are in percent (0-100). The register data cover everyone, so the intervals describe the
+Method page, "Udvikling". The gap is always *area minus rest of the city*, in percentage points
+(pp). Rates are in percent (0-100). The register data cover everyone, so the intervals describe the
 uncertainty of the underlying rate (the process that produced this year's people), not sampling
-error.
+error; at rode level the counts are themselves estimates (share × estimated reference
+population), so the intervals are approximate.
 """
 
 from __future__ import annotations
@@ -16,16 +17,9 @@ import pandas as pd
 from scipy.stats import theilslopes
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-CONFIDENCE = 0.95
+from . import reference
 
-# Danish phrases for the direction of the gap (area minus rest). "Unclear" deliberately does not
-# say "stabil": a non-significant change with 7 yearly points is absence of evidence, not
-# evidence of no change.
-TREND_PHRASES: dict[str, str] = {
-    "widening": "afstanden til resten af byen er vokset",
-    "narrowing": "afstanden til resten af byen er blevet mindre",
-    "unclear": "ingen klar ændring i afstanden til resten af byen",
-}
+CONFIDENCE = reference.param("trends", "confidence")
 
 _REQUIRED = ("year", "num_area", "den_area", "num_rest", "den_rest")
 
@@ -37,7 +31,7 @@ def _rate_pct(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def newcomb_gap_ci(
-    num_area: float, den_area: float, num_rest: float, den_rest: float, alpha: float = 0.05
+    num_area: float, den_area: float, num_rest: float, den_rest: float, alpha: float = 1 - CONFIDENCE
 ) -> tuple[float, float]:
     """Newcomb (method 10, Wilson score) interval for rate_area - rate_rest, in pp.
 
@@ -150,24 +144,16 @@ def theil_sen(
     }
 
 
-def trend_class(low: float, high: float, higher_is_worse: bool = True) -> str:
-    """Classify the change in the gap (area - rest) from the interval of its slope or change.
-
-    "widening" when the whole interval lies on the side where the area falls further behind
-    (above 0 if a higher rate is worse, below 0 otherwise), "narrowing" when it lies wholly on the
-    other side, and "unclear" when it includes 0 or is missing. Assumes the area starts behind the
-    rest, as the deprived areas do on the policy's indicators.
+def trend_class(slope: float, low: float, high: float, gap: float, materiality: float | None = None) -> str:
+    """Direction of the distance |gap| between area and rest, from the Theil–Sen slope of the gap
+    (area − rest, pp per year) and its interval: "grows" or "shrinks" only when the interval
+    excludes 0 and the slope is at least ``materiality`` pp a year (method.toml [trends]);
+    otherwise "unclear" — never "stable": with 7 yearly points that is absence of evidence.
+    ``gap`` (e.g. the mean gap) tells on which side of the rest of the city the area lies.
     """
-    if pd.isna(low) or pd.isna(high):
+    floor = reference.param("trends", "materiality") if materiality is None else materiality
+    if pd.isna(slope) or pd.isna(low) or pd.isna(high) or pd.isna(gap) or gap == 0:
         return "unclear"
-    low, high = min(low, high), max(low, high)
-    if low > 0:
-        return "widening" if higher_is_worse else "narrowing"
-    if high < 0:
-        return "narrowing" if higher_is_worse else "widening"
-    return "unclear"
-
-
-def trend_word(low: float, high: float, higher_is_worse: bool = True) -> str:
-    """Danish phrase for :func:`trend_class`; never "stabil" for a non-significant change."""
-    return TREND_PHRASES[trend_class(low, high, higher_is_worse)]
+    if min(low, high) <= 0 <= max(low, high) or abs(slope) < floor:
+        return "unclear"
+    return "grows" if np.sign(slope) == np.sign(gap) else "shrinks"
