@@ -54,6 +54,24 @@ def cmd_toc(args) -> None:
     print("wrote _toc.yml")
 
 
+def cmd_plan(args) -> None:
+    from . import draft, plans
+    from .results import Results
+
+    if args.action == "check":
+        found = plans.load_all()
+        for slug, p in found.items():
+            print(f"ok: plans/{slug}.md – {p.status}, {len(p.goals)} goals, {len(p.targets)} targets")
+        return
+    for slug in args.area:
+        path = plans.plan_path(slug)
+        if path.exists() and not args.force:
+            raise plans.PlanError(f"plans/{slug}.md exists; use --force to replace it with a draft")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(draft.draft_text(Results(), slug), encoding="utf-8")
+        print(f"wrote plans/{slug}.md (status: udkast); edit it, then run `make book ARGS=\"--area {slug}\"`")
+
+
 def cmd_build(args) -> None:
     from . import build
 
@@ -84,16 +102,30 @@ def main(argv=None) -> int:
     sub.add_parser("validate", help="load and validate every raw input, print known gaps")
     sub.add_parser("delineate", help="recompute the area membership (analysis/reference/area_members.csv)")
     sub.add_parser("toc", help="write _toc.yml from the reference data")
+    from . import reference
+
+    slugs = [a.slug for a in reference.areas()]
+    plan_p = sub.add_parser(
+        "plan",
+        help="check the area plans (plans/<slug>.md), or write a draft plan proposed from the data",
+        description="check: validate every plan. draft: write plans/<slug>.md with goals for the area's "
+        "largest gaps (status udkast); it needs a build's prepared results.",
+    )
+    plan_p.add_argument("action", choices=["check", "draft"])
+    plan_p.add_argument("--area", action="append", choices=slugs, default=[], metavar="SLUG",
+                        help=f"area to draft a plan for; one of: {', '.join(slugs)}")
+    plan_p.add_argument("--force", action="store_true", help="replace an existing plan with the draft")
     args = parser.parse_args(argv)
     from .build import BuildError
     from .load import DataError
+    from .plans import PlanError
     from .registry import FetchError
 
     try:
-        {"fetch": cmd_fetch, "validate": cmd_validate, "delineate": cmd_delineate, "toc": cmd_toc, "build": cmd_build}[
-            args.command
-        ](args)
-    except (BuildError, DataError, FetchError, KeyError) as err:
+        commands = {"fetch": cmd_fetch, "validate": cmd_validate, "delineate": cmd_delineate, "toc": cmd_toc}
+        commands |= {"build": cmd_build, "plan": cmd_plan}
+        commands[args.command](args)
+    except (BuildError, DataError, FetchError, PlanError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

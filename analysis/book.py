@@ -41,6 +41,19 @@ class Chapter:
         return paths.ROOT / f"{self.docname}.ipynb"
 
     @property
+    def plan_files(self) -> list:
+        """The plans a chapter shows: its own area's, a wave's areas', or all (targets, front page)."""
+        from .plans import plan_path
+
+        if self.area:
+            return [plan_path(self.area)]
+        if self.wave:
+            return [plan_path(a.slug) for a in reference.areas_in_wave(self.wave)]
+        if self.name in ("maal", "forside"):
+            return [plan_path(a.slug) for a in reference.areas()]
+        return []
+
+    @property
     def template_path(self):
         return paths.TEMPLATES / f"{self.template}.md"
 
@@ -56,7 +69,7 @@ def chapters() -> list[Chapter]:
     return out
 
 
-STATIC_PAGES = ["book/metode"]
+STATIC_PAGES = ["book/metode", "book/skriv-en-plan", "book/rettelser"]
 
 
 def select(all_chapters: list[Chapter], areas=None, wave: int | None = None) -> list[Chapter]:

@@ -134,6 +134,7 @@ def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str,
         "parameters": json.dumps(chapter.parameters, sort_keys=True),
         "data": (derived / ".raw").read_text(),
         "code": code,
+        "plan": digest_files(chapter.plan_files) if chapter.plan_files else "",
     }
 
 
@@ -154,7 +155,13 @@ def is_current(chapter: book.Chapter, key: str) -> bool:
     return chapter.path.is_file() and previous_record(chapter).get("key") == key
 
 
-INPUT_NAMES = {"template": "skabelonen", "parameters": "parametrene", "data": "data", "code": "beregningskoden"}
+INPUT_NAMES = {
+    "template": "skabelonen",
+    "parameters": "parametrene",
+    "data": "data",
+    "code": "beregningskoden",
+    "plan": "planen",
+}
 
 
 def key_figures(chapter: book.Chapter, derived: Path) -> dict[str, float]:
@@ -169,7 +176,50 @@ def key_figures(chapter: book.Chapter, derived: Path) -> dict[str, float]:
     return {r.label: round(float(r.area), 1) for r in comp.itertuples()}
 
 
-def revision_note(previous: dict, inputs: dict, figures: dict) -> str:
+def plan_items(chapter: book.Chapter) -> dict[str, str]:
+    """An area chapter's plan as {item: content}, to tell which goals, targets and initiatives a
+    plan edit added, removed or changed."""
+    if chapter.area is None:
+        return {}
+    from .plans import load
+
+    out = {}
+    for g in load(chapter.area).goals:
+        out[f"målet »{g.title}«"] = repr((g.title, g.policy_goal, g.problems, g.why))
+        out.update({f"delmålet »{t.text}«": repr(t) for t in g.targets})
+        out.update({f"indsatsen »{i.name}«": repr(i) for i in g.initiatives})
+    return out
+
+
+def plan_changes(before: dict, after: dict) -> str:
+    """'tilføjet: …; fjernet: …; ændret: …' or ''."""
+    parts = [
+        ("tilføjet", [k for k in after if k not in before]),
+        ("fjernet", [k for k in before if k not in after]),
+        ("ændret", [k for k in after if k in before and before[k] != after[k]]),
+    ]
+    return "; ".join(f"{word}: {', '.join(items)}" for word, items in parts if items)
+
+
+def keep_hand_edits(chapter: book.Chapter, previous: dict) -> None:
+    """A generated notebook edited by hand would be lost when it is regenerated: keep a copy and say
+    where the text belongs instead."""
+    if not chapter.path.is_file() or "notebook" not in previous:
+        return
+    if registry.sha256_of(chapter.path) == previous["notebook"]:
+        return
+    backup = paths.CACHE / "hand-edits" / f"{chapter.name.replace('/', '__')}.ipynb"
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(chapter.path, backup)
+    where = f"plans/{chapter.area}.md" if chapter.area else f"book/templates/{chapter.template}.md"
+    print(
+        f"warning: {chapter.path.relative_to(paths.ROOT)} was edited by hand; it is regenerated, and the edited "
+        f"copy is kept in {backup.relative_to(paths.ROOT)}. Write such text in {where}.",
+        file=sys.stderr,
+    )
+
+
+def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None) -> str:
     """Danish note on what changed since the chapter was last built (deterministic text)."""
     from . import fmt
 
@@ -179,6 +229,8 @@ def revision_note(previous: dict, inputs: dict, figures: dict) -> str:
     changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k) != inputs[k]]
     text = "Kapitlet er genberegnet, fordi " + (" og ".join(changed) if changed else "intet") + " er ændret"
     text += f" (dataversion {previous['inputs']['data'][:12]} → {data})." if "data" in changed else "."
+    if "planen" in changed and (diff := plan_changes(previous.get("plan", {}), items or {})):
+        text += f" Ændringer i planen – {diff}."
     moved = [
         f"{label.lower()} {fmt.percent(old)} → {fmt.percent(figures[label])}"
         for label, old in previous.get("figures", {}).items()
@@ -261,9 +313,17 @@ def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
     tmp = chapter.path.with_name(chapter.path.stem + ".new.ipynb")
     run_notebook(chapter, tmp)
     figures = key_figures(chapter, derived)
-    add_revision_note(tmp, revision_note(previous, inputs, figures))
+    items = plan_items(chapter)
+    add_revision_note(tmp, revision_note(previous, inputs, figures, items))
+    keep_hand_edits(chapter, previous)
     os.replace(tmp, chapter.path)
-    record = {"key": digest_text(*inputs.values()), "inputs": inputs, "figures": figures}
+    record = {
+        "key": digest_text(*inputs.values()),
+        "inputs": inputs,
+        "figures": figures,
+        "plan": items,
+        "notebook": registry.sha256_of(chapter.path),
+    }
     _record_file(chapter).parent.mkdir(parents=True, exist_ok=True)
     _record_file(chapter).write_text(json.dumps(record, ensure_ascii=False, indent=1))
     return time.perf_counter() - t0
@@ -340,17 +400,28 @@ def build_stamp(derived: Path) -> dict:
         "years": "–".join(
             map(str, pd.read_csv(derived / "area_series.csv").dropna(subset=["rate"])["year"].agg(["min", "max"]))
         ),
+        "roder": int(pd.read_csv(derived / "obs_rode.csv", usecols=["unit_id"])["unit_id"].nunique()),
     }
+
+
+def substitutions(stamp: dict) -> dict[str, str]:
+    """{{ name }} values for the static pages: the rule parameters and the data's coverage."""
+    from . import reference
+
+    first, last = stamp["years"].split("–")
+    return {**reference.substitutions(), "period": stamp["years"], "last_year": last, "first_year": first,
+            "n_roder": str(stamp["roder"])}
 
 
 def write_config(stamp: dict, dest: Path) -> Path:
     """The committed _config.yml plus the build stamp in the footer of every page."""
     config = yaml.safe_load((paths.ROOT / "_config.yml").read_text(encoding="utf-8"))
     footer = (
-        "<p>Data: Københavns Kommune (åbne data og Statistikbanken); kilder og kontrolsummer står på siden "
-        f"»Data og kilder«. Version {stamp['version']}, commit {stamp['commit']}, "
-        f"data-kontrolsum {stamp['data']}, data for {stamp['years']}.</p>"
+        "<p>Bygget på Københavns Kommunes åbne data og Statistikbanken; ikke en udgivelse fra Københavns "
+        f"Kommune. Kilder og kontrolsummer står på siden »Data og kilder«. Version {stamp['version']}, "
+        f"commit {stamp['commit']}, dataversion {stamp['data']}, data for {stamp['years']}.</p>"
     )
+    config.setdefault("parse", {})["myst_substitutions"] = substitutions(stamp)
     config.setdefault("sphinx", {}).setdefault("config", {})
     config["sphinx"]["config"].setdefault("html_theme_options", {})["extra_footer"] = footer
     dest.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -442,6 +513,12 @@ def build(
         prepare_cached(raw_dir, derived, log)
     except (DataError, ValueError, KeyError) as err:
         raise BuildError(f"the data did not validate; nothing was built or published:\n{err}") from None
+    from .plans import PlanError, load_all
+
+    try:
+        load_all()  # every plan is valid before any chapter runs
+    except PlanError as err:
+        raise BuildError(f"a plan did not validate; nothing was built or published:\n{err}") from None
     all_chapters = book.chapters()
     selected = book.select(all_chapters, areas, wave)
     with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run

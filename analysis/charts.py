@@ -128,9 +128,10 @@ def locator_map(
     roder: gpd.GeoDataFrame | None = None,
     label_bydele: bool = True,
     labels: tuple[str, str] = ("Området (dets roder)", "De fem andre udsatte byområder"),
+    focus: bool = False,
 ):
     """The city with the six areas; the highlighted ones in orange (with their roder, if given),
-    the others in light blue."""
+    the others in light blue. focus: zoom to the highlighted areas with a margin."""
     fig, ax = _map_axes()
     bydele.plot(ax=ax, color="#f0f0f0", edgecolor="#888888", linewidth=0.8)
     if highlight is None:
@@ -142,10 +143,17 @@ def locator_map(
         (roder if roder is not None else areas[mine]).plot(ax=ax, color=AREA, edgecolor="white", linewidth=0.5)
         areas[mine].boundary.plot(ax=ax, color="black", linewidth=1.5)
         handles = [Patch(facecolor=AREA, label=labels[0]), Patch(facecolor="#9ecae1", label=labels[1])]
+    if focus and highlight:
+        x0, y0, x1, y1 = areas[areas["slug"].isin(highlight)].total_bounds
+        pad = max(x1 - x0, y1 - y0) * 0.25 + 500
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
     if label_bydele:
+        xlim, ylim = ax.get_xlim(), ax.get_ylim()
         for _, b in bydele.iterrows():
             p = b.geometry.representative_point()
-            ax.annotate(b["navn"], (p.x, p.y), ha="center", fontsize=7, color="#333333")
+            if xlim[0] < p.x < xlim[1] and ylim[0] < p.y < ylim[1]:
+                ax.annotate(b["navn"], (p.x, p.y), ha="center", fontsize=8, color="#333333")
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.02), fontsize=8, ncol=2)
     scale_bar(ax)
     _source(fig, "Kilde: Københavns Kommune, åbne data (rodegrænser 2014); afgrænsning: egne beregninger.")

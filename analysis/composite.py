@@ -1,6 +1,6 @@
 """Indicator indices, composite SØK scores, their sensitivity and spatial clustering.
 
-Conventions (METHOD.md sections 2-3):
+Conventions (method page, "Sammensat indeks og udpegning"):
 
 - An *index table* has one row per unit (rode, bydel or area) and one column per indicator; every
   indicator is oriented so that a higher value means more deprived, and the city level is 100.
@@ -10,27 +10,31 @@ Conventions (METHOD.md sections 2-3):
 - Missing values: an indicator that is NaN for a unit is skipped *for that unit* and the remaining
   weights are renormalised, so the unit's score is the weighted mean over what it has. A unit with
   no indicator at all gets NaN and is never flagged.
-- Default flag rule (``THRESHOLDS``): a unit is deprived when its composite is at least 120 for the
-  ratio and log constructions (20 % above the city), or at least 80 for the percentile construction
-  (top quintile).
+- Flag rule (:func:`thresholds`): a unit is deprived when its composite is at least the delineation
+  threshold for the ratio and log constructions, or at least the percentile threshold for the
+  percentile construction (both in analysis/reference).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-if TYPE_CHECKING:  # esda / libpysal / geopandas are imported lazily: only Moran needs them
-    import geopandas as gpd
-    from libpysal.weights import W
+from . import reference
 
-# Default flag rule per construction: flagged when composite >= threshold.
-THRESHOLDS: dict[str, float] = {"ratio": 120.0, "log": 120.0, "percentile": 80.0}
+CONSTRUCTIONS = ("ratio", "log", "percentile")
+
+
+def thresholds() -> dict[str, float]:
+    """Flag rule per construction (flagged when composite >= threshold): the delineation threshold
+    (areas.toml) for ratio and log, method.toml's percentile threshold for percentile ranks."""
+    t = reference.delineation().threshold
+    return {"ratio": t, "log": t, "percentile": reference.param("sensitivity", "percentile_threshold")}
+
 
 # Indicator keys the default sensitivity sets leave out one at a time.
 NON_WESTERN = "non_western"
@@ -41,19 +45,6 @@ INSTALL_DEFICIENCY = "install_deficiency"
 # city level", i.e. a log-ratio of log(0.01) ~ -4.6, low enough to pull the score down strongly
 # but finite.
 LOG_FLOOR = 1.0
-
-# Cluster labels for the book (Danish). Quadrants follow esda: 1 HH, 2 LH, 3 LL, 4 HL.
-QUADRANTS: dict[int, str] = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
-CLUSTER_LABELS: dict[str, str] = {
-    "HH": "Høj-høj",
-    "LL": "Lav-lav",
-    "HL": "Høj-lav",
-    "LH": "Lav-høj",
-}
-NOT_SIGNIFICANT = "Ikke signifikant"
-NO_NEIGHBOURS = "Ingen naboer"
-NO_DATA = "Ingen data"
-
 
 # --- index ----------------------------------------------------------------------------------------
 
@@ -153,7 +144,7 @@ COMPOSITES: dict[str, Callable[[pd.DataFrame, pd.Series | None], pd.Series]] = {
 
 
 def flag_deprived(score: pd.Series, threshold: float) -> pd.Series:
-    """True where the composite is >= threshold (see THRESHOLDS); NaN scores are not flagged."""
+    """True where the composite is >= threshold (see thresholds()); NaN scores are not flagged."""
     return (score >= threshold).fillna(False).astype(bool)
 
 
@@ -179,7 +170,7 @@ def _transformed(idx: pd.DataFrame, construction: str) -> np.ndarray:
         return _log_ratios(idx).to_numpy(dtype=float)
     if construction == "percentile":
         return percentile_ranks(idx).to_numpy(dtype=float)
-    raise ValueError(f"unknown construction {construction!r}; use one of {list(THRESHOLDS)}")
+    raise ValueError(f"unknown construction {construction!r}; use one of {list(CONSTRUCTIONS)}")
 
 
 def _descending_ranks(scores: np.ndarray) -> np.ndarray:
@@ -190,31 +181,34 @@ def _descending_ranks(scores: np.ndarray) -> np.ndarray:
 def sensitivity(
     idx: pd.DataFrame,
     *,
-    n: int = 2000,
+    n: int | None = None,
     seed: int = 20111,
     indicator_sets: Mapping[str, list[str]] | None = None,
-    constructions: Sequence[str] = ("ratio", "log", "percentile"),
-    weight_jitter: float = 0.25,
+    constructions: Sequence[str] = CONSTRUCTIONS,
+    weight_jitter: float | None = None,
 ) -> pd.DataFrame:
     """Monte Carlo uncertainty of each unit's rank and deprived flag (Saisana et al. 2005).
 
     Each draw picks a construction and an indicator set uniformly at random and multiplies the
     nominal (equal) weights by U(1 - weight_jitter, 1 + weight_jitter), renormalised over the set.
     It then computes the composite, ranks the units that have a score (1 = most deprived, ties share
-    the best rank) and flags them by the construction's threshold in THRESHOLDS.
+    the best rank) and flags them by the construction's threshold (:func:`thresholds`).
 
     Returns one row per unit: median_rank, rank_p05, rank_p95 (linear interpolation between
     draws), p_flagged (share of the unit's draws in which it is flagged) and n_draws (draws in
     which the unit had a score). Percentile ranks are computed once over all units, so they do not
     depend on the indicator set of a draw.
     """
+    n = reference.param("sensitivity", "draws") if n is None else n
+    if weight_jitter is None:
+        weight_jitter = reference.param("sensitivity", "weight_spread")
     if n < 1:
         raise ValueError("n must be at least 1")
     if not 0 <= weight_jitter < 1:
         raise ValueError("weight_jitter must be in [0, 1)")
-    unknown = [c for c in constructions if c not in THRESHOLDS]
+    unknown = [c for c in constructions if c not in CONSTRUCTIONS]
     if unknown or not constructions:
-        raise ValueError(f"constructions must be among {list(THRESHOLDS)}, got {constructions}")
+        raise ValueError(f"constructions must be among {list(CONSTRUCTIONS)}, got {constructions}")
     if indicator_sets is None:
         indicator_sets = default_indicator_sets(idx.columns)
     sets = dict(indicator_sets)
@@ -234,19 +228,20 @@ def sensitivity(
     weights /= weights.sum(axis=1, keepdims=True)
 
     scores = np.full((len(idx), n), np.nan)
-    thresholds = np.empty(n)
+    rule = thresholds()
+    thresholds_ = np.empty(n)
     for c, construction in enumerate(constructions):
         draws = np.flatnonzero(pick_construction == c)
         if draws.size == 0:
             continue
         s = _weighted_mean(_transformed(idx, construction), weights[draws].T)
         scores[:, draws] = 100.0 * np.exp(s) if construction == "log" else s
-        thresholds[draws] = THRESHOLDS[construction]
+        thresholds_[draws] = rule[construction]
 
     ranks = _descending_ranks(scores)
     has_score = np.isfinite(scores)
     n_draws = has_score.sum(axis=1)
-    flagged = (np.where(has_score, scores, -np.inf) >= thresholds).sum(axis=1)
+    flagged = (np.where(has_score, scores, -np.inf) >= thresholds_).sum(axis=1)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         # all-NaN rows (units never scored) would warn "All-NaN slice"; they stay NaN on purpose
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -262,140 +257,3 @@ def sensitivity(
         },
         index=idx.index,
     )
-
-
-# --- spatial clustering ---------------------------------------------------------------------------
-
-
-# Start of libpysal's UserWarning for islands / disconnected components (libpysal 4.x).
-_DISCONNECTED = "The weights matrix is not fully connected"
-
-
-def _queen_weights(gdf: gpd.GeoDataFrame) -> W:
-    """Row-standardised queen contiguity weights keyed by the frame's index.
-
-    libpysal warns when some units have no neighbours (islands) or the graph falls apart into
-    several components. Both are expected here (water, the harbour, a few detached roder) and are
-    handled by the callers (islands are reported as NO_NEIGHBOURS), so the warnings are silenced
-    for this call only.
-    """
-    from libpysal.weights import Queen
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_DISCONNECTED, category=UserWarning)
-        w = Queen.from_dataframe(gdf, use_index=True)
-    return w
-
-
-def _without_islands(w: W) -> W | None:
-    """Drop units without neighbours from ``w`` (their local statistic is undefined).
-
-    Returns None when every unit is an island.
-    """
-    from libpysal.weights import w_subset
-
-    islands = set(w.islands)
-    keep = [i for i in w.id_order if i not in islands]
-    if not keep:
-        return None
-    if islands:
-        with warnings.catch_warnings():
-            # the subset can still be disconnected; see _queen_weights
-            warnings.filterwarnings("ignore", message=_DISCONNECTED, category=UserWarning)
-            w = w_subset(w, keep)
-    w.transform = "r"
-    return w
-
-
-def _prepared_weights(gdf: gpd.GeoDataFrame, column: str) -> tuple[gpd.GeoDataFrame, W | None]:
-    """Rows with data, and their island-free row-standardised queen weights (None if none left)."""
-    if not gdf.index.is_unique:
-        raise ValueError("the GeoDataFrame index must be unique (it keys the weights)")
-    data = gdf[gdf[column].notna()]
-    if len(data) == 0:
-        return data, None
-    return data, _without_islands(_queen_weights(data))
-
-
-# Fewest units with neighbours for which a Moran statistic is computed at all.
-_MIN_UNITS = 3
-
-
-def local_moran(
-    gdf: gpd.GeoDataFrame,
-    column: str,
-    *,
-    permutations: int = 9999,
-    alpha: float = 0.05,
-    seed: int = 20111,
-) -> pd.DataFrame:
-    """Local Moran's I per unit with queen contiguity and false-discovery control.
-
-    Units with NaN in ``column`` are dropped before the weights are built (cluster NO_DATA); units
-    that then have no neighbour are left out of the computation (cluster NO_NEIGHBOURS), so they
-    neither get a statistic nor count in the FDR correction. Significance: p_sim <= esda.fdr(p_sim,
-    alpha) over the units tested (esda.fdr falls back to the Bonferroni bound alpha / n when no
-    p-value passes the Benjamini-Hochberg step).
-
-    p_sim is esda's folded pseudo p-value (share of permutations at least as extreme on the side
-    of the observed value), computed with the given seed so results are reproducible.
-
-    Returns, indexed like ``gdf``: Is, p_sim, quadrant (HH/LH/LL/HL), significant, cluster.
-    """
-    from esda import Moran_Local, fdr
-
-    out = pd.DataFrame(
-        {
-            "Is": np.nan,
-            "p_sim": np.nan,
-            "quadrant": pd.Series(pd.NA, index=gdf.index, dtype="string"),
-            "significant": False,
-            "cluster": NO_DATA,
-        },
-        index=gdf.index,
-    )
-    data, w = _prepared_weights(gdf, column)
-    out.loc[data.index, "cluster"] = NO_NEIGHBOURS
-    if w is None:
-        return out
-    ids = list(w.id_order)
-    out.loc[ids, "cluster"] = NOT_SIGNIFICANT
-    if w.n < _MIN_UNITS:
-        return out
-
-    y = data.loc[ids, column].to_numpy(dtype=float)
-    with warnings.catch_warnings():
-        # esda announces a future change of its default alternative hypothesis; we keep and
-        # document the current folded (directed) p-value, which Moran_Local does not let us name.
-        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
-        lisa = Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed)
-    significant = lisa.p_sim <= fdr(lisa.p_sim, alpha)
-    quadrant = pd.Series(lisa.q, index=ids).map(QUADRANTS)
-
-    out.loc[ids, "Is"] = lisa.Is
-    out.loc[ids, "p_sim"] = lisa.p_sim
-    out.loc[ids, "quadrant"] = quadrant
-    out.loc[ids, "significant"] = significant
-    out.loc[ids, "cluster"] = np.where(significant, quadrant.map(CLUSTER_LABELS).to_numpy(), NOT_SIGNIFICANT)
-    return out
-
-
-def global_moran(gdf: gpd.GeoDataFrame, column: str, permutations: int = 9999, seed: int = 20111) -> dict[str, float]:
-    """Global Moran's I with its permutation p-value, same weights as local_moran.
-
-    esda.Moran has no seed argument, so numpy's legacy global generator is seeded here; its previous
-    state is restored afterwards so callers' random streams are not disturbed.
-    """
-    from esda import Moran
-
-    data, w = _prepared_weights(gdf, column)
-    if w is None or w.n < _MIN_UNITS:
-        return {"I": np.nan, "p_sim": np.nan}
-    y = data.loc[list(w.id_order), column].to_numpy(dtype=float)
-    state = np.random.get_state()
-    try:
-        np.random.seed(seed)
-        moran = Moran(y, w, transformation="r", permutations=permutations)
-    finally:
-        np.random.set_state(state)
-    return {"I": float(moran.I), "p_sim": float(moran.p_sim)}

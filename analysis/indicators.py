@@ -38,9 +38,9 @@ def city_observations(bydel: pd.DataFrame) -> pd.DataFrame:
                     "unit_name": "København",
                     "year": totals["year"],
                     "indicator": ind.key,
-                    "numerator": totals[list(ind.bydel_numerator)].sum(axis=1).where(
-                        totals[list(ind.bydel_denominator)].sum(axis=1) > 0
-                    ),
+                    "numerator": totals[list(ind.bydel_numerator)]
+                    .sum(axis=1)
+                    .where(totals[list(ind.bydel_denominator)].sum(axis=1) > 0),
                     # a year the source leaves at zero (income in 2014) is missing, never 0 %
                     "denominator": totals[list(ind.bydel_denominator)].sum(axis=1).where(lambda d: d > 0),
                     "residents": totals["antal_beboere"].astype(float),
@@ -192,3 +192,31 @@ def city_only(series: pd.DataFrame) -> pd.DataFrame:
     s = series[(series["level"] == "by")].dropna(subset=["rate"])
     names = {i.key: i.name for i in reference.indicators()}
     return s.assign(label=s["indicator"].map(names))[["indicator", "label", "year", "numerator", "denominator", "rate"]]
+
+
+# The policy's own figures ("Byens udsatte byområder – i tal"): persons in the six areas per
+# persons in the rest of the city, for the same population size.
+POLICY_RATIOS = {"low_education": (3, 2), "outside_labour": (5, 4), "low_income": (5, 4), "non_western": (3, 1)}
+
+
+def policy_ratios(series: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The policy's ratios next to the same ratios from the data: the six areas' roder pooled against
+    the rest of the city. Indicators without rode data get no reproduced ratio."""
+    rows = []
+    for key, (a, b) in POLICY_RATIOS.items():
+        ind = reference.indicator(key)
+        s = series[(series["slug"] == "alle") & (series["level"] == "rode") & (series["indicator"] == key)]
+        at = s[s["year"] == year].set_index("group")["rate"]
+        area, rest = at.get("area", float("nan")), at.get("rest", float("nan"))
+        rows.append(
+            {
+                "indicator": key,
+                "label": ind.name,
+                "published": a / b,
+                "published_text": f"{a} : {b}",
+                "area": area,
+                "rest": rest,
+                "reproduced": area / rest,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import composite, delineate, indicators, load, paths, reference
+from . import composite, delineate, indicators, load, paths, reference, spatial
 
 PUBLISH_CRS = "EPSG:4326"
 
@@ -79,7 +79,7 @@ def rode_scores(inputs: Inputs, year: int, n_draws: int, permutations: int) -> g
     geo = inputs.rode_geo.assign(unit_id=inputs.rode_geo["rode_nr"].astype(str))
     geo = geo[["unit_id", "rode_nr", "rodenavn", "geometry"]].set_index("unit_id").join(out)
     geo["bydel_nr"] = geo["rode_nr"].map(inputs.rode_bydel)
-    lisa = composite.local_moran(geo, "composite_ratio", permutations=permutations)
+    lisa = spatial.local_moran(geo, "composite_ratio", permutations=permutations)
     geo = geo.join(lisa[["cluster", "significant"]].rename(columns={"significant": "lisa_significant"}))
     return geo.reset_index()
 
@@ -121,7 +121,9 @@ def estates(raw_dir: Path, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "estate": gdf["afdelingsn"].astype(str).str.strip(),
             "association": gdf["selskabsna"].astype(str).str.strip(),
             # dwellings are family + elderly + youth dwellings; antal_bebo counts residents
-            "dwellings": gdf[list(load.HOUSING_DWELLINGS)].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1),
+            "dwellings": gdf[list(load.HOUSING_DWELLINGS)]
+            .apply(pd.to_numeric, errors="coerce")
+            .sum(axis=1, min_count=1),
             "residents": pd.to_numeric(gdf["antal_bebo"], errors="coerce"),
         },
         geometry=gdf.geometry,
@@ -147,10 +149,12 @@ def renewal_by_area(raw_dir: Path, areas: gpd.GeoDataFrame) -> pd.DataFrame:
 def prepare(
     raw_dir: Path = paths.RAW,
     out_dir: Path = paths.DERIVED,
-    n_draws: int = 2000,
-    permutations: int = 9999,
+    n_draws: int | None = None,
+    permutations: int | None = None,
 ) -> Path:
     """Compute every city-wide result and write it to out_dir. Returns out_dir."""
+    n_draws = reference.param("sensitivity", "draws") if n_draws is None else n_draws
+    permutations = reference.param("sensitivity", "permutations") if permutations is None else permutations
     inputs = load_inputs(raw_dir)
     member_table = members()
     year = reference.delineation().baseline_year
@@ -171,7 +175,7 @@ def prepare(
 
 
 SCORES_CACHE = paths.CACHE / "scores"
-SCORES_CODE = ("composite.py", "indicators.py", "pipeline.py", "reference.py")
+SCORES_CODE = ("composite.py", "spatial.py", "indicators.py", "pipeline.py", "reference.py")
 
 
 def _scores_cached(inputs: Inputs, year: int, n_draws: int, permutations: int, dest: Path) -> None:

@@ -109,6 +109,12 @@ def delineation() -> Delineation:
 
 
 @cache
+def administrations() -> dict[str, str]:
+    """The allowed leads of a plan's initiatives: code -> administration (administrations.toml)."""
+    return _read("administrations.toml")
+
+
+@cache
 def method() -> dict[str, dict]:
     """The method's rule parameters (method.toml), by section: disclosure, sensitivity, trends, ..."""
     return _read("method.toml")
@@ -157,3 +163,31 @@ def indicator(key: str) -> Indicator:
 
 def areas_in_wave(year: int) -> tuple[Area, ...]:
     return tuple(a for a in areas() if a.wave == year)
+
+
+def substitutions() -> dict[str, str]:
+    """The rule parameters as Danish text for the static pages ({{ name }} in book/*.md)."""
+    from . import fmt
+
+    m, r = method(), delineation()
+    count = m["disclosure"]["min_count"]
+    return {
+        "threshold": fmt.number(r.threshold),
+        "baseline_year": str(r.baseline_year),
+        "min_cluster": fmt.number(r.min_cluster_residents),
+        "draws": fmt.number(m["sensitivity"]["draws"]),
+        "weight_low": fmt.number(1 - m["sensitivity"]["weight_spread"], 2),
+        "weight_high": fmt.number(1 + m["sensitivity"]["weight_spread"], 2),
+        "permutations": fmt.number(m["sensitivity"]["permutations"]),
+        "confidence": fmt.number(100 * m["trends"]["confidence"]),
+        "materiality": fmt.number(m["trends"]["materiality"], 1),
+        "base_year": str(m["targets"]["base_year"]),
+        "target_year": str(m["targets"]["target_year"]),
+        "green_at": fmt.number(m["targets"]["green_at"], 2),
+        "amber_at": fmt.number(m["targets"]["amber_at"], 2),
+        "floor": fmt.number(next(t.floor for t in policy().targets if t.floor is not None)),
+        "min_count": str(count),
+        "min_count_minus": str(count - 1),
+        "min_residents": fmt.number(m["disclosure"]["min_residents"]),
+        "min_coverage": fmt.number(100 * m["coverage"]["min_roder_share"]),
+    }

@@ -162,3 +162,74 @@ def fixed_projection(
         return {**out, "status": "red"}
     year = (target - fit["intercept"]) / fit["slope"]
     return {**out, "projected_year": year, "status": "green" if year <= years().target else "red"}
+
+
+# --- evaluating a target against the prepared data -------------------------------------------------
+
+
+def _empty(note: str = "") -> dict:
+    return {
+        "baseline": math.nan,
+        "baseline_year": None,
+        "latest": math.nan,
+        "latest_year": None,
+        "gap_base": math.nan,
+        "gap_now": math.nan,
+        "goal_value": math.nan,
+        "status": "no-data",
+        "note": note,
+        "unit": "%",
+    }
+
+
+def gap_target(series: pd.DataFrame, slug: str, indicator: str, base_year: int, share: float) -> dict:
+    """Close ``share`` of the area's gap to the rest of the city (rode level) between base_year
+    and the target year. goal_value is the largest gap allowed in the target year (pp)."""
+    from .trends import gap_table
+
+    g = gap_table(series, slug, indicator).set_index("year")
+    out = _empty()
+    if g.empty or base_year not in g.index:
+        return {**out, "status": "grey", "note": f"ingen data for {base_year}"}
+    now = int(g.index.max())
+    b, n = g.loc[base_year], g.loc[now]
+    res = gap_status(b["gap_pp"], (b["ci_low"], b["ci_high"]), n["gap_pp"], (n["ci_low"], n["ci_high"]), now, share)
+    return {
+        **out,
+        "baseline": b["rate_area"],
+        "baseline_year": base_year,
+        "latest": n["rate_area"],
+        "latest_year": now,
+        "gap_base": b["gap_pp"],
+        "gap_now": n["gap_pp"],
+        "goal_value": (1 - share) * max(b["gap_pp"], 0.0),
+        "required_now": b["gap_pp"] * (1 - required_share(now, share)),
+        "status": res["status"],
+        "reason": res["reason"],
+        "closed": res["closed"],
+    }
+
+
+def value_target(years_: pd.Series, values: pd.Series, base_year: int, rule) -> dict:
+    """A fixed value, a change from the baseline, or a floor, for one series of values (an
+    indicator's area rate, or a supplied measure). rule: kind, value, direction."""
+    s = pd.Series(values.to_numpy(dtype=float), index=years_.to_numpy()).dropna()
+    out = _empty()
+    if s.empty:
+        return out
+    now = int(s.index.max())
+    base = s.get(base_year, math.nan)
+    up = rule.direction == "up"
+    goal = base + (rule.value if up else -rule.value) if rule.kind == "change" else rule.value
+    out.update(
+        baseline=base,
+        baseline_year=base_year if not _missing(base) else None,
+        latest=s[now],
+        latest_year=now,
+        goal_value=goal,
+    )
+    if _missing(goal):
+        return {**out, "status": "grey", "note": f"ingen værdi for {base_year}"}
+    if rule.kind == "floor":
+        return {**out, "status": "met" if s[now] >= goal else "red"}
+    return {**out, "status": fixed_projection(s.index, s.to_numpy(), goal, higher_is_better=up)["status"]}

@@ -157,3 +157,98 @@ def trend_class(slope: float, low: float, high: float, gap: float, materiality: 
     if min(low, high) <= 0 <= max(low, high) or abs(slope) < floor:
         return "unclear"
     return "grows" if np.sign(slope) == np.sign(gap) else "shrinks"
+
+
+# --- an area's trends from the prepared series -----------------------------------------------------
+
+
+def gap_table(series: pd.DataFrame, slug: str, indicator: str) -> pd.DataFrame:
+    """Per year the area's and the rest's counts and their gap (gap_by_year), rode level."""
+    s = series[(series["slug"] == slug) & (series["level"] == "rode") & (series["indicator"] == indicator)]
+    wide = s.pivot_table(index="year", columns="group", values=["numerator", "denominator"]).dropna()
+    if wide.empty:
+        return pd.DataFrame(columns=["year", *_REQUIRED[1:], "gap_pp", "ci_low", "ci_high"])
+    df = pd.DataFrame(
+        {
+            "year": wide.index,
+            "num_area": wide[("numerator", "area")].to_numpy(),
+            "den_area": wide[("denominator", "area")].to_numpy(),
+            "num_rest": wide[("numerator", "rest")].to_numpy(),
+            "den_rest": wide[("denominator", "rest")].to_numpy(),
+        }
+    )
+    return gap_by_year(df)
+
+
+def summary(series: pd.DataFrame, slug: str) -> pd.DataFrame:
+    """Per rode-level indicator: the gap in the first and last year, the Theil–Sen slope of the gap
+    with its interval, and one verdict from that interval (trend_class)."""
+    rows = []
+    for ind in reference.indicators():
+        if not ind.rode_column:
+            continue
+        g = gap_table(series, slug, ind.key)
+        if len(g) < 3:
+            continue
+        slope = theil_sen(g["year"], g["gap_pp"])
+        mean_gap = float(g["gap_pp"].mean())
+        rows.append(
+            {
+                "indicator": ind.key,
+                "label": ind.name,
+                "soek": ind.soek,
+                "neutral": ind.neutral,
+                "y0": int(g["year"].min()),
+                "y1": int(g["year"].max()),
+                "gap0": float(g["gap_pp"].iloc[0]),
+                "gap1": float(g["gap_pp"].iloc[-1]),
+                "slope": slope["slope"],
+                "slope_low": slope["low"],
+                "slope_high": slope["high"],
+                "trend": trend_class(slope["slope"], slope["low"], slope["high"], mean_gap),
+                "area_better": mean_gap < 0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def series_with_interval(series: pd.DataFrame, slug: str) -> pd.DataFrame:
+    """The area's rode-level series with its 95 % Wilson interval per year (for the trend chart)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    s = series[(series["slug"] == slug) & (series["level"] == "rode")].dropna(subset=["rate"]).copy()
+    area = s["group"] == "area"
+    lo, hi = proportion_confint(
+        s.loc[area, "numerator"].round(), s.loc[area, "denominator"].round(), alpha=1 - CONFIDENCE, method="wilson"
+    )
+    s.loc[area, "ci_low"], s.loc[area, "ci_high"] = 100 * lo, 100 * hi
+    return s
+
+
+def relative_income(income: pd.DataFrame) -> pd.DataFrame:
+    """Mean disposable income per bydel relative to the whole city (persons-weighted), per year."""
+    city = income.groupby("year")[["income_1000", "persons"]].sum()
+    city_mean = 1000 * city["income_1000"] / city["persons"]
+    b = income.dropna(subset=["bydel_nr"]).copy()
+    b["bydel_nr"] = b["bydel_nr"].astype(int)
+    b["relative"] = 100 * b["mean_income"] / b["year"].map(city_mean)
+    return b
+
+
+def income_slopes(rel: pd.DataFrame, y0: int, y1: int) -> pd.DataFrame:
+    """Theil–Sen slope of each bydel's relative income over y0–y1 (index points per year)."""
+    rows = []
+    for nr, g in rel[(rel["year"] >= y0) & (rel["year"] <= y1)].groupby("bydel_nr"):
+        ts = theil_sen(g["year"], g["relative"])
+        rows.append(
+            {
+                "bydel_nr": nr,
+                "first": float(g.loc[g["year"] == y0, "relative"].iloc[0]),
+                "last": float(g.loc[g["year"] == y1, "relative"].iloc[0]),
+                "slope": ts["slope"],
+                "low": ts["low"],
+                "high": ts["high"],
+                "verdict": "falling" if ts["high"] < 0 else "rising" if ts["low"] > 0 else "unclear",
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,78 @@
+"""Display helpers for the chapters: Markdown, escaped HTML tables, saved figures, download links."""
+
+from __future__ import annotations
+
+import html
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from . import paths
+
+FIGURES = paths.FIGURES_DIR
+
+
+def md(text: str) -> Markdown:
+    return Markdown(text)
+
+
+_MYST = str.maketrans({c: f"&#{ord(c)};" for c in "{}`*_[]|$\\:"})
+
+
+def escape(text: object) -> str:
+    """A data string made safe for a Markdown/MyST page: HTML-escaped, with the characters of
+    MyST's roles, substitutions and directives as entities (rode, estate and organisation names
+    come from data)."""
+    return html.escape(str(text)).translate(_MYST)
+
+
+def figure(fig, name: str, alt: str, caption: str) -> Markdown:
+    """Save a figure as PNG (stable bytes: no timestamp metadata) and return a MyST figure."""
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURES / f"{name}.png", metadata={"Software": None})
+    plt.close(fig)
+    alt = " ".join(alt.split()).replace(":", " –")
+    return Markdown(
+        f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n:width: 100%\n\n"
+        f"{caption}\n:::\n"
+    )
+
+
+def table(df: pd.DataFrame, caption: str | None = None, html_columns: tuple[str, ...] = ()) -> HTML:
+    """A scrollable HTML table; every cell is escaped except those in html_columns (built by the
+    package, e.g. status badges). On phones each row becomes a card (udsatte.css), labelled by
+    its column names."""
+    cols = list(df.columns)
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in cols)
+
+    def cell(c, v):
+        value = v if c in html_columns else html.escape(str(v))
+        return f'<td data-label="{html.escape(str(c))}">{value}</td>'
+
+    rows = "".join(
+        "<tr>" + "".join(cell(c, v) for c, v in zip(cols, r, strict=True)) + "</tr>" for r in df.itertuples(index=False)
+    )
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return HTML(
+        f'<div class="tabel-wrap" tabindex="0" role="region" aria-label="{html.escape(caption or "Tabel")}">'
+        f'<table class="tabel">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def downloads(slug: str | None, depth: int) -> str:
+    """HTML links to the open-data files in the site's /data folder, relative to a page `depth`
+    folders below the site root (so the links work wherever the site is hosted)."""
+    up = "../" * depth
+    links = []
+    if slug:
+        links += [(f"omraader/{slug}.csv", "Områdets tal (CSV)"), (f"omraader/{slug}.xlsx", "Områdets tal (Excel)")]
+    links += [
+        ("indicators.csv", "Alle indikatorer (CSV)"),
+        ("areas.geojson", "Områdegrænser (GeoJSON)"),
+        ("area_members.csv", "Roder i områderne (CSV)"),
+        ("ordbog.csv", "Dataordbog (CSV)"),
+    ]
+    items = " · ".join(f'<a href="{up}data/{f}" download>{t}</a>' for f, t in links)
+    return f'<span class="downloads">Hent data: {items}</span>'

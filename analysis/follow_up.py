@@ -1,0 +1,133 @@
+"""Follow-up ("opfølgning"): the status of every target, the area plans' and the policy's, from
+the prepared data. The rules themselves are in :mod:`analysis.targets`."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import reference, targets
+from .plans import Plan, Rule, Target
+
+
+def _indicator_series(series: pd.DataFrame, slug: str, key: str, group: str = "area") -> pd.DataFrame:
+    level = "rode" if reference.indicator(key).rode_column else "by"
+    slug = slug if level == "rode" else "alle"
+    s = series[(series["slug"] == slug) & (series["level"] == level) & (series["indicator"] == key)]
+    return s[s["group"] == group].dropna(subset=["rate"]).sort_values("year")
+
+
+def evaluate(t: Target, series: pd.DataFrame, slug: str, supplied: pd.DataFrame) -> dict:
+    """Baseline, latest, goal value and status of one plan target for area ``slug``."""
+    m, rule = t.measure, t.rule
+    if m.kind == "source":
+        return {**targets._empty(f"Måles med {m.name}, som ikke findes som åbne data."), "source": m.name}
+    if m.kind == "supplied":
+        rows = supplied[(supplied["measure"] == m.name) & (supplied["area"] == slug)].sort_values("year")
+        if rows.empty:
+            return targets._empty(f"Måles med »{m.name}«, som forvaltningen endnu ikke har leveret.")
+        out = targets.value_target(rows["year"], rows["value"], t.baseline_year, rule)
+        who = ", ".join(sorted(set(rows["delivered_by"])))
+        return {**out, "note": f"Leveret af {who}, ikke offentliggjort som åbne data ({rows['source'].iloc[-1]})."}
+    ind = reference.indicator(m.name)
+    if not ind.rode_column:
+        return targets._empty(f"{ind.name} findes i de åbne data kun for hele byen, ikke for området.")
+    if rule.kind == "close_gap":
+        return targets.gap_target(series, slug, m.name, t.baseline_year, rule.share)
+    s = _indicator_series(series, slug, m.name)
+    return targets.value_target(s["year"], s["rate"], t.baseline_year, rule)
+
+
+def plan_table(plan: Plan, series: pd.DataFrame, supplied: pd.DataFrame) -> pd.DataFrame:
+    """One row per target of the plan, in the plan's order."""
+    rows = []
+    for goal, t in plan.targets:
+        rows.append(
+            {
+                "goal_id": goal.id,
+                "goal": goal.title,
+                "target_id": t.id,
+                "text": t.text,
+                "measure_kind": t.measure.kind,
+                "measure": t.measure.name,
+                "rule": t.rule,
+                "target_year": t.target_year,
+                "page": t.page,
+                **evaluate(t, series, plan.area, supplied),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def policy_table(series: pd.DataFrame, slug: str, listed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The policy's 2020 targets for one area (or "alle"): what open data measures them and how."""
+    pol = reference.policy()
+    base = targets.years().base
+    rows = []
+    for t in pol.targets:
+        row = {
+            "goal_key": t.goal,
+            "goal": pol.goals[t.goal]["name"],
+            "key": t.key,
+            "text": t.text,
+            "measured_by": t.measured_by,
+            "proxy": t.proxy,
+            **targets._empty(t.proxy_note),
+        }
+        if t.type == "count" and listed is not None and not listed.empty:
+            row.update(_count_row(listed, slug, base))
+        elif t.indicator and t.type == "floor":
+            s = _indicator_series(series, "alle", t.indicator, "city").set_index("year")
+            now = int(s.index.max())
+            lo, hi = _wilson(s.loc[now, "numerator"], s.loc[now, "denominator"])
+            row.update(
+                baseline=s["rate"].get(base, math.nan),
+                baseline_year=base,
+                latest=s.loc[now, "rate"],
+                latest_year=now,
+                goal_value=t.floor,
+                status=targets.floor_status(s.loc[now, "rate"], (lo, hi), t.floor),
+            )
+        elif t.indicator and reference.indicator(t.indicator).rode_column and slug != "alle":
+            s = _indicator_series(series, slug, t.indicator)
+            row.update(
+                {k: v for k, v in targets.value_target(s["year"], s["rate"], base, PROXY).items() if k != "note"}
+            )
+            row["status"] = "grey"  # a proxy that cannot decide the target
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+PROXY = Rule("fixed", value=math.nan)  # a proxy shows its values; it cannot decide the target
+
+
+def _wilson(x: float, n: float) -> tuple[float, float]:
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(round(x), round(n), alpha=1 - reference.param("trends", "confidence"), method="wilson")
+    return 100 * lo, 100 * hi
+
+
+def _count_row(listed: pd.DataFrame, slug: str, base: int) -> dict:
+    """Estates on the government's list: count in the base year and the latest list."""
+    counts = counts_by_year(listed, slug)
+    if base not in counts.index:
+        return {"status": "grey", "note": f"ingen liste for {base}"}
+    now = int(counts.index.max())
+    res = targets.count_status(counts[base], counts[now], now, 0.5)
+    status = res["status"] if counts[base] > 0 else "met"
+    return {
+        "baseline": float(counts[base]),
+        "baseline_year": base,
+        "latest": float(counts[now]),
+        "latest_year": now,
+        "goal_value": counts[base] * 0.5,
+        "status": status,
+        "unit": "antal",
+    }
+
+
+def counts_by_year(listed: pd.DataFrame, slug: str) -> pd.Series:
+    d = listed if slug == "alle" else listed[listed["slug"] == slug]
+    return d.groupby("year")["estate"].nunique().reindex(sorted(listed["year"].unique()), fill_value=0)

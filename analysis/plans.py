@@ -1,0 +1,413 @@
+"""The area plans: ``plans/<slug>.md``, written by planners, read and validated here.
+
+A plan is Markdown with YAML front matter. The front matter holds the structured plan (vision,
+status, goals with targets and initiatives); the body holds the planners' own text under the
+chapter's headings. The format, with a full example, is on the book page "Sådan skriver du en
+udviklingsplan" (book/skriv-en-plan.md). Every rule broken is reported with file, line, field,
+value and what is allowed, and nothing is built from a plan that fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import paths, reference
+
+PLANS = paths.ROOT / "plans"
+STATUSES = ("udkast", "vedtaget")
+RULE_KINDS = ("close_gap", "fixed", "change", "floor", "count_reduction")
+INITIATIVE_STATUSES = ("planlagt", "i gang", "afsluttet")
+SECTIONS = ("Indledning", "Området i dag", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Opfølgning")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class PlanError(ValueError):
+    """A plan file breaks a rule of the plan format."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str  # "indicator" | "supplied" | "source"
+    name: str  # indicator key, supplied measure name, or the source's name
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    share: float | None = None
+    value: float | None = None
+    unit: str = ""
+    direction: str = "down"  # "down": less is better; "up": more is better
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    text: str
+    measure: Measure
+    rule: Rule
+    baseline_year: int
+    target_year: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Initiative:
+    name: str
+    lead: str
+    partners: tuple[str, ...] = ()
+    period: str = ""
+    budget_dkk: float | None = None
+    status: str = "planlagt"
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    title: str
+    policy_goal: str
+    problems: tuple[str, ...]
+    targets: tuple[Target, ...]
+    initiatives: tuple[Initiative, ...] = ()
+    why: str = ""
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    area: str
+    title: str
+    status: str
+    vision: str
+    goals: tuple[Goal, ...]
+    source: dict = field(default_factory=dict)
+    adopted: str = ""
+    council_ref: str = ""
+    sections: dict[str, str] = field(default_factory=dict)
+    file: str = ""
+
+    @property
+    def targets(self) -> list[tuple[Goal, Target]]:
+        return [(g, t) for g in self.goals for t in g.targets]
+
+    def source_text(self, page: int | None = None) -> str:
+        """'Udviklingsplan Nørrebro (Københavns Kommune, 2012), s. 12' or ''."""
+        if not self.source:
+            return ""
+        s = self.source
+        text = f"{s['title']} ({s.get('publisher', 'Københavns Kommune')}, {s['year']})"
+        return text + (f", s. {page}" if page else "")
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects problems with their line numbers in the plan file."""
+
+    def __init__(self, file: str, lines: dict[tuple, int]):
+        self.file, self.lines, self.items = file, lines, []
+
+    def add(self, where: tuple, value, rule: str) -> None:
+        line = next((self.lines[where[:i]] for i in range(len(where), -1, -1) if where[:i] in self.lines), 1)
+        name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where).lstrip(".") or "(front matter)"
+        self.items.append(f"{self.file}:{line}: {name} = {value!r}: {rule}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise PlanError(f"{len(self.items)} problem(s) in plan\n  " + "\n  ".join(self.items))
+
+
+def _line_map(node, offset: int, where: tuple = ()) -> dict[tuple, int]:
+    """Line number (1-based, in the plan file) of every mapping key and list item in a YAML node."""
+    out = {where: node.start_mark.line + 1 + offset}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            out[(*where, key.value)] = key.start_mark.line + 1 + offset
+            out.update(
+                {k: v for k, v in _line_map(value, offset, (*where, key.value)).items() if k != (*where, key.value)}
+            )
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out.update(_line_map(item, offset, (*where, i)))
+    return out
+
+
+def split(text: str, file: str) -> tuple[str, str, int]:
+    """(front matter, body, line where the body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise PlanError(f"{file}:1: a plan starts with '---' and YAML front matter, then '---' and the text")
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
+    raise PlanError(f"{file}: the front matter is not closed by a line '---'")
+
+
+def sections(body: str, file: str, first_line: int) -> dict[str, str]:
+    """The planners' text by its '## ' heading; text before the first heading is not allowed."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for n, line in enumerate(body.splitlines(), start=first_line):
+        if line.startswith("## "):
+            current = line[3:].strip()
+            if current not in SECTIONS:
+                raise PlanError(
+                    f"{file}:{n}: heading {current!r} is not a chapter heading; allowed: {', '.join(SECTIONS)}"
+                )
+            if current in out:
+                raise PlanError(f"{file}:{n}: heading {current!r} appears twice")
+            out[current] = []
+        elif line.startswith("#") and line.lstrip("#").startswith(" "):
+            raise PlanError(f"{file}:{n}: only '## ' headings are allowed in the text (found {line.split()[0]!r})")
+        elif current is None:
+            if line.strip():
+                raise PlanError(f"{file}:{n}: text before the first '## ' heading; put it under '## Indledning'")
+        else:
+            out[current].append(line)
+    return {k: "\n".join(v).strip() for k, v in out.items() if "\n".join(v).strip()}
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _year(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 2000 <= value <= 2050
+
+
+def _known(c: _Checker, where: tuple, data: dict, allowed: set[str]) -> None:
+    for key in data:
+        if key not in allowed:
+            c.add((*where, key), data[key], f"unknown field; allowed: {', '.join(sorted(allowed))}")
+
+
+def _page(d: dict) -> int | None:
+    ref = d.get("ref") or {}
+    return ref.get("page") if isinstance(ref, dict) else None
+
+
+def _measure(c: _Checker, where: tuple, m) -> Measure | None:
+    kinds = ("indicator", "supplied", "source")
+    if not isinstance(m, dict) or len([k for k in kinds if k in m]) != 1:
+        c.add(where, m, f"a target needs a measure with exactly one of: {', '.join(kinds)}")
+        return None
+    _known(c, where, m, set(kinds))
+    kind = next(k for k in kinds if k in m)
+    name = m[kind]
+    if not isinstance(name, str) or not name.strip():
+        c.add((*where, kind), name, "expected a non-empty text")
+        return None
+    if kind == "indicator" and name not in {i.key for i in reference.indicators()}:
+        c.add((*where, kind), name, f"unknown indicator; allowed: {', '.join(i.key for i in reference.indicators())}")
+    return Measure(kind, name)
+
+
+def _rule(c: _Checker, where: tuple, r) -> Rule | None:
+    if not isinstance(r, dict) or r.get("kind") not in RULE_KINDS:
+        c.add(
+            (*where, "kind") if isinstance(r, dict) else where,
+            (r or {}).get("kind") if isinstance(r, dict) else r,
+            f"expected a rule with kind one of: {', '.join(RULE_KINDS)}",
+        )
+        return None
+    _known(c, where, r, {"kind", "share", "value", "unit", "direction"})
+    kind = r["kind"]
+    if kind == "close_gap":
+        if not _number(r.get("share")) or not 0 < r["share"] <= 1:
+            c.add(
+                (*where, "share"),
+                r.get("share"),
+                "close_gap needs share: a number above 0 and at most 1 (0.5 = halve the gap)",
+            )
+    elif not _number(r.get("value")):
+        c.add((*where, "value"), r.get("value"), f"{kind} needs value: a number (no units or thousands separators)")
+    if kind == "count_reduction" and _number(r.get("value")) and not 0 < r["value"] <= 1:
+        c.add((*where, "value"), r["value"], "count_reduction value is the share to remove: above 0 and at most 1")
+    if r.get("direction", "down") not in ("up", "down"):
+        c.add((*where, "direction"), r.get("direction"), "expected 'up' (more is better) or 'down' (less is better)")
+    if "unit" in r and not isinstance(r["unit"], str):
+        c.add((*where, "unit"), r["unit"], "expected a unit as text, e.g. '%', 'procentpoint', 'personer'")
+    return Rule(kind, r.get("share"), r.get("value"), str(r.get("unit", "")), r.get("direction", "down"))
+
+
+def _target(c: _Checker, where: tuple, t) -> Target | None:
+    if not isinstance(t, dict):
+        c.add(where, t, "expected a target (id, text, measure, rule, baseline_year, target_year)")
+        return None
+    _known(c, where, t, {"id", "text", "measure", "rule", "baseline_year", "target_year", "ref"})
+    if "measure" not in t:
+        c.add(where, t.get("id"), "a target needs a measure (indicator, supplied or source)")
+    measure = _measure(c, (*where, "measure"), t.get("measure")) if "measure" in t else None
+    rule = _rule(c, (*where, "rule"), t.get("rule"))
+    for key in ("baseline_year", "target_year"):
+        if not _year(t.get(key)):
+            c.add((*where, key), t.get(key), "expected a year (a whole number, e.g. 2011)")
+    for key in ("id", "text"):
+        if not isinstance(t.get(key), str) or not t.get(key, "").strip():
+            c.add((*where, key), t.get(key), "expected a non-empty text")
+    if isinstance(t.get("id"), str) and not ID.match(t["id"]):
+        c.add((*where, "id"), t["id"], "ids use lowercase a-z, digits and hyphens")
+    if measure is None or rule is None:
+        return None
+    return Target(t["id"], t["text"], measure, rule, t.get("baseline_year"), t.get("target_year"), _page(t))
+
+
+def _initiative(c: _Checker, where: tuple, i, admins: dict[str, str]) -> Initiative | None:
+    if not isinstance(i, dict):
+        c.add(where, i, "expected an initiative (name, lead, partners, period, budget_dkk, status)")
+        return None
+    _known(c, where, i, {"name", "lead", "partners", "period", "budget_dkk", "status", "ref"})
+    if not isinstance(i.get("name"), str) or not i.get("name", "").strip():
+        c.add((*where, "name"), i.get("name"), "expected a non-empty text")
+    if i.get("lead") not in admins:
+        c.add((*where, "lead"), i.get("lead"), f"unknown administration; allowed: {', '.join(admins)}")
+    if "budget_dkk" in i and not _number(i["budget_dkk"]):
+        c.add((*where, "budget_dkk"), i["budget_dkk"], "expected a number of kroner, e.g. 2500000 (no dots or 'kr.')")
+    if i.get("status", "planlagt") not in INITIATIVE_STATUSES:
+        c.add((*where, "status"), i.get("status"), f"expected one of: {', '.join(INITIATIVE_STATUSES)}")
+    partners = i.get("partners", [])
+    if not isinstance(partners, list) or not all(isinstance(p, str) for p in partners):
+        c.add((*where, "partners"), partners, 'expected a list of names, e.g. ["Boligselskab X"]')
+        partners = []
+    return Initiative(
+        str(i.get("name", "")),
+        str(i.get("lead", "")),
+        tuple(partners),
+        str(i.get("period", "")),
+        i.get("budget_dkk"),
+        i.get("status", "planlagt"),
+        _page(i),
+    )
+
+
+def _goal(c: _Checker, where: tuple, g, admins: dict[str, str]) -> Goal | None:
+    if not isinstance(g, dict):
+        c.add(where, g, "expected a goal (id, title, policy_goal, problems, targets, initiatives)")
+        return None
+    _known(c, where, g, {"id", "title", "policy_goal", "problems", "targets", "initiatives", "why", "ref"})
+    for key in ("id", "title"):
+        if not isinstance(g.get(key), str) or not g.get(key, "").strip():
+            c.add((*where, key), g.get(key), "expected a non-empty text")
+    if isinstance(g.get("id"), str) and not ID.match(g["id"]):
+        c.add((*where, "id"), g["id"], "ids use lowercase a-z, digits and hyphens")
+    goals = reference.policy().goals
+    if g.get("policy_goal") not in goals:
+        c.add((*where, "policy_goal"), g.get("policy_goal"), f"expected one of the policy's goals: {', '.join(goals)}")
+    problems = g.get("problems", [])
+    known = {i.key for i in reference.indicators()}
+    if not isinstance(problems, list):
+        c.add((*where, "problems"), problems, "expected a list of indicator keys, e.g. [low_income]")
+        problems = []
+    for n, p in enumerate(problems):
+        if p not in known:
+            c.add((*where, "problems", n), p, f"unknown indicator; allowed: {', '.join(sorted(known))}")
+    targets = g.get("targets") or []
+    if not isinstance(targets, list) or not targets:
+        c.add((*where, "targets"), g.get("targets"), "a goal needs at least one target")
+        targets = []
+    initiatives = g.get("initiatives") or []
+    if not isinstance(initiatives, list):
+        c.add((*where, "initiatives"), initiatives, "expected a list of initiatives")
+        initiatives = []
+    ts = [_target(c, (*where, "targets", n), t) for n, t in enumerate(targets)]
+    ins = [_initiative(c, (*where, "initiatives", n), i, admins) for n, i in enumerate(initiatives)]
+    return Goal(
+        str(g.get("id")),
+        str(g.get("title")),
+        str(g.get("policy_goal")),
+        tuple(problems),
+        tuple(t for t in ts if t),
+        tuple(i for i in ins if i),
+        str(g.get("why", "")),
+        _page(g),
+    )
+
+
+def parse(text: str, file: str, slug: str | None = None) -> Plan:
+    """Parse and validate one plan. ``slug`` is the area the file name claims."""
+    front, body, body_line = split(text, file)
+    try:
+        node = yaml.compose(front)
+        data = yaml.safe_load(front)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        raise PlanError(f"{file}:{line}: the front matter is not valid YAML: {getattr(err, 'problem', err)}") from None
+    if not isinstance(data, dict):
+        raise PlanError(f"{file}:2: the front matter must be a set of 'key: value' fields")
+    c = _Checker(file, _line_map(node, 1))
+    allowed = {"area", "title", "status", "adopted", "council_ref", "source", "vision", "goals"}
+    _known(c, (), data, allowed)
+    slugs = [a.slug for a in reference.areas()]
+    if data.get("area") not in slugs:
+        c.add(("area",), data.get("area"), f"unknown area; allowed: {', '.join(slugs)}")
+    elif slug is not None and data["area"] != slug:
+        c.add(("area",), data["area"], f"the file is named for {slug!r}; area must match the file name")
+    if data.get("status") not in STATUSES:
+        c.add(("status",), data.get("status"), f"expected one of: {', '.join(STATUSES)}")
+    adopted = data.get("adopted", "")
+    if adopted and not isinstance(adopted, dt.date):
+        c.add(("adopted",), adopted, "expected a date as YYYY-MM-DD")
+    for key in ("title", "vision"):
+        if not isinstance(data.get(key), str) or not data.get(key, "").strip():
+            c.add((key,), data.get(key), "expected a non-empty text")
+    source = data.get("source") or {}
+    if source and (not isinstance(source, dict) or not {"title", "year"} <= set(source)):
+        c.add(("source",), source, "expected title, publisher, year and url of the published plan")
+        source = {}
+    goals = data.get("goals") or []
+    if not isinstance(goals, list):
+        c.add(("goals",), goals, "expected a list of goals")
+        goals = []
+    admins = reference.administrations()
+    parsed = [_goal(c, ("goals", n), g, admins) for n, g in enumerate(goals)]
+    ids = [g.get("id") for g in goals if isinstance(g, dict)]
+    for n, i in enumerate(ids):
+        if ids.index(i) != n:
+            c.add(("goals", n, "id"), i, "duplicate goal id; every goal needs its own id")
+    tids = [t.get("id") for g in goals if isinstance(g, dict) for t in (g.get("targets") or []) if isinstance(t, dict)]
+    for dup in sorted({t for t in tids if tids.count(t) > 1}):
+        c.add(("goals",), dup, "duplicate target id; every target needs its own id")
+    c.raise_if_any()
+    return Plan(
+        area=data["area"],
+        title=data["title"],
+        status=data["status"],
+        vision=data["vision"],
+        goals=tuple(g for g in parsed if g),
+        source=source,
+        adopted=str(adopted or ""),
+        council_ref=str(data.get("council_ref", "")),
+        sections=sections(body, file, body_line),
+        file=file,
+    )
+
+
+def plan_path(slug: str, folder: Path = PLANS) -> Path:
+    return folder / f"{slug}.md"
+
+
+def load(slug: str, folder: Path = PLANS) -> Plan:
+    path = plan_path(slug, folder)
+    name = f"plans/{path.name}"
+    if not path.is_file():
+        raise PlanError(
+            f"{name}: area {slug!r} has no plan; write one, or run `python -m analysis plan draft --area {slug}`"
+        )
+    return parse(path.read_text(encoding="utf-8"), name, slug)
+
+
+def load_all(folder: Path = PLANS) -> dict[str, Plan]:
+    """Every area's plan, validated; a plan file for an unknown area or a missing plan is an error."""
+    slugs = [a.slug for a in reference.areas()]
+    stray = sorted(p.name for p in folder.glob("*.md") if p.stem not in slugs)
+    if stray:
+        raise PlanError(f"plans/{stray[0]}: no area has this slug; plans are named after: {', '.join(slugs)}")
+    return {s: load(s, folder) for s in slugs}

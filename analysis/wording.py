@@ -1,0 +1,200 @@
+"""Every generated Danish sentence and label of the book, in one place for review.
+
+Functions take computed tables (never raw data) and return text; numbers pass through
+:mod:`analysis.fmt` for the Danish number format.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import fmt, reference
+
+STATUS_LABELS: dict[str, str] = {
+    "met": "Nået",
+    "green": "På vej",
+    "amber": "Delvist på vej",
+    "red": "Ikke på vej",
+    "grey": "Kan ikke vurderes",
+    "no-data": "Ingen åbne data",
+}
+
+STATUS_EXPLAINED: dict[str, str] = {
+    "met": "målet er nået nu (området ligger på eller under resten af byens niveau, "
+    "eller gulvet er nået ud over usikkerheden)",
+    "green": "mindst 95 % af den fremgang, en lige linje frem mod 2020 kræver",
+    "amber": "60–95 % af den krævede fremgang",
+    "red": "under 60 % af den krævede fremgang, eller udviklingen går den modsatte vej",
+    "grey": "kan ikke vurderes: forskellen i udgangsåret er mindre end usikkerheden, usikkerheden "
+    "spænder over mere end én farve, eller udviklingen kan ikke fremskrives",
+    "no-data": "målet måles med en kilde, der ikke findes som åbne data; kilden er nævnt",
+}
+
+TREND_WORDS = {
+    # (trend, side) -> verdict; side "behind" = the area has the higher share, "ahead" = the lower
+    ("grows", "behind"): "Afstanden er vokset",
+    ("shrinks", "behind"): "Afstanden er blevet mindre",
+    ("grows", "ahead"): "Forspringet er vokset",
+    ("shrinks", "ahead"): "Forspringet er blevet mindre",
+    ("grows", "neutral"): "Afstanden er vokset",
+    ("shrinks", "neutral"): "Afstanden er blevet mindre",
+}
+NO_CLEAR_CHANGE = "Ingen klar ændring"
+
+PLAN_STATUS = {"udkast": "Udkast", "vedtaget": "Vedtaget"}
+INITIATIVE_STATUS = {"planlagt": "Planlagt", "i gang": "I gang", "afsluttet": "Afsluttet"}
+
+
+def join_da(items: list[str]) -> str:
+    """ "a", "a og b", "a, b og c"."""
+    items = list(items)
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def status_badge(status: str) -> str:
+    """A coloured badge with the status word (never colour alone); styled in udsatte.css."""
+    return f'<span class="status status-{status}">{STATUS_LABELS[status]}</span>'
+
+
+def rule_text() -> str:
+    """The delineation rule in Danish words, from the reference data."""
+    r = reference.delineation()
+    return (
+        f"i {r.baseline_year} lå mindst {fmt.number(r.threshold - 100)} % over byens niveau "
+        "på det sammensatte SØK-indeks"
+    )
+
+
+def ratio_text(r: float) -> str:
+    """'andelen er 2,5 gange så høj' or 'andelen er 25 % højere'."""
+    if r >= 1.5:
+        return f"andelen er {fmt.number(r, 1)} gange så høj"
+    return f"andelen er {fmt.number(100 * (r - 1))} % højere"
+
+
+_PROBLEM_SENTENCES = [
+    "Størst er forskellen for {label_l}: {area} i området mod {rest} i resten af byen – {ratio_text}.",
+    "Dernæst kommer {label_l}, hvor området ligger på {area}, mens resten af byen ligger på {rest}.",
+    "For {label_l} er andelen {area}, hvilket svarer til indeks {index} i forhold til hele København.",
+]
+
+
+def problem_text(comp: pd.DataFrame) -> str:
+    """Sentences on the SØK indicators where the area lies clearly above the city, largest first."""
+    above = comp[comp["soek"] & (comp["index"] > reference.param("problems", "above_city"))]
+    above = above.sort_values("index", ascending=False)
+    if above.empty:
+        return "Området ligger ikke markant over byens niveau på nogen af SØK-indikatorerne i det seneste år."
+    parts = []
+    for i, r in enumerate(above.itertuples()):
+        parts.append(
+            _PROBLEM_SENTENCES[min(i, len(_PROBLEM_SENTENCES) - 1)].format(
+                label_l=r.label.lower(),
+                area=fmt.percent(r.area),
+                rest=fmt.percent(r.rest),
+                index=fmt.index(r.index),
+                ratio_text=ratio_text(r.ratio_rest),
+            )
+        )
+    return " ".join(parts)
+
+
+def _figures(rows: pd.DataFrame) -> list[str]:
+    return [
+        f"{r.label.lower()} ({fmt.percent(r.area)} mod {fmt.percent(r.city)} i hele byen)" for r in rows.itertuples()
+    ]
+
+
+def potential_text(comp: pd.DataFrame) -> str:
+    """Where the area is at the city level or below it."""
+    soek = comp[comp["soek"]]
+    low, high = reference.param("problems", "below_city"), reference.param("problems", "above_city")
+    better = soek[soek["index"] < low].sort_values("index")
+    level = soek[soek["index"].between(low, high)].sort_values("index")
+    out = []
+    if not better.empty:
+        out.append("Området ligger under byens niveau for " + join_da(_figures(better)) + ".")
+    if not level.empty:
+        out.append("Det ligger på niveau med byen for " + join_da(_figures(level)) + ".")
+    return " ".join(out) or "Området ligger over byens niveau på alle de SØK-indikatorer, der findes tal for."
+
+
+def trend_verdict(row) -> str:
+    if row.trend == "unclear":
+        return NO_CLEAR_CHANGE
+    side = "neutral" if row.neutral else ("ahead" if row.area_better else "behind")
+    return TREND_WORDS[(row.trend, side)]
+
+
+def trend_text(summary: pd.DataFrame) -> str:
+    """One sentence per verdict, grouping the indicators that share it."""
+    verdicts = {r.label.lower(): trend_verdict(r) for r in summary.itertuples()}
+    out = []
+    for verdict in dict.fromkeys(verdicts.values()):
+        labels = join_da([k for k, v in verdicts.items() if v == verdict])
+        if verdict == NO_CLEAR_CHANGE:
+            out.append(
+                f"For {labels} viser tallene ingen klar ændring i afstanden til resten af byen: enten er "
+                "usikkerheden for stor, eller ændringen er under grænsen for en væsentlig ændring."
+            )
+        else:
+            out.append(f"For {labels}: {verdict.lower()} i forhold til resten af byen.")
+    return " ".join(out)
+
+
+def favourable_trends_text(summary: pd.DataFrame) -> str:
+    """SØK indicators where an area behind the rest of the city has clearly closed in."""
+    good = summary[summary["soek"] & ~summary["neutral"] & (summary["trend"] == "shrinks") & ~summary["area_better"]]
+    if good.empty:
+        return ""
+    return f"Afstanden til resten af byen er blevet mindre for {join_da(good['label'].str.lower().tolist())}."
+
+
+def signed(x: float, decimals: int = 1) -> str:
+    """'+2,3' / '−0,5': a signed Danish number for tables whose header names the unit."""
+    return fmt.pp(x, decimals).replace(" procentpoint", "")
+
+
+def with_interval(x: float, lo: float, hi: float, decimals: int = 2) -> str:
+    return f"{signed(x, decimals)} ({fmt.number(lo, decimals)} til {fmt.number(hi, decimals)})"
+
+
+def coverage_note(comp: pd.DataFrame) -> str:
+    """Say which indicators stop before the latest year (e.g. income missing in the last year)."""
+    last = comp["year"].max()
+    short = comp[comp["year"] < last]
+    return " ".join(f"{r.label} findes ikke for {last} i kildedata; her vises {r.year}." for r in short.itertuples())
+
+
+def plan_intro(plan, area, wave) -> str:
+    """The opening of an area chapter: what kind of plan, its status and where it comes from."""
+    status = PLAN_STATUS[plan.status]
+    text = f"**{plan.title}** · {wave.title.split(': ')[0]} ({area.wave}, budget {wave.budget}) · Status: **{status}**"
+    if plan.adopted:
+        text += f", vedtaget {plan.adopted}"
+    if plan.council_ref:
+        text += f" ({plan.council_ref})"
+    text += "."
+    if plan.source:
+        text += f" Målene er gengivet fra {plan.source_text()}."
+    if plan.status == "udkast":
+        text += (
+            " Planen er et udkast: målene er foreslået ud fra data og er ikke vedtaget. Planlæggerne "
+            "retter dem i plans/" + area.slug + ".md."
+        )
+    return text
+
+
+def planners_text(text: str) -> str:
+    """The planners' own text, visibly marked as their assessment."""
+    return f":::{{admonition}} Planlæggernes vurdering\n:class: planners\n{text}\n:::"
+
+
+def measure_text(kind: str, name: str) -> str:
+    if kind == "indicator":
+        return reference.indicator(name).name + " (åbne data)"
+    if kind == "supplied":
+        return f"{name} (leveres af forvaltningen)"
+    return name
