@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from analysis import composite as c
+from analysis import spatial
 
 # esda's conditional randomisation (used by Moran_Local) warns on every call that its default
 # alternative hypothesis will change in the next major release; Moran_Local does not let callers
@@ -167,8 +168,10 @@ def test_composite_percentile_weighted():
 # --- flags ----------------------------------------------------------------------------------------
 
 
-def test_thresholds_rule():
-    assert c.THRESHOLDS == {"ratio": 120.0, "log": 120.0, "percentile": 80.0}
+def test_thresholds_follow_the_reference_data():
+    # ratio and log use the delineation threshold of areas.toml (120 = 20 % above the city);
+    # the percentile construction flags the top quintile (80)
+    assert c.thresholds() == {"ratio": 120.0, "log": 120.0, "percentile": 80.0}
 
 
 def test_flag_deprived_boundary_is_inclusive_and_nan_is_not_flagged():
@@ -181,7 +184,7 @@ def test_flag_deprived_boundary_is_inclusive_and_nan_is_not_flagged():
 def test_ratio_exactly_at_threshold_is_flagged():
     idx = pd.DataFrame({"a": [100.0, 100.0], "b": [140.0, 139.0]}, index=["on", "below"])
     # on: (100 + 140) / 2 = 120 -> flagged ; below: (100 + 139) / 2 = 119.5 -> not flagged
-    got = c.flag_deprived(c.composite_ratio(idx), c.THRESHOLDS["ratio"])
+    got = c.flag_deprived(c.composite_ratio(idx), c.thresholds()["ratio"])
     assert got.tolist() == [True, False]
 
 
@@ -190,7 +193,7 @@ def test_percentile_top_quintile_boundary():
     # N = 6 -> (r-1)/5*100 = 0, 20, 40, 60, 80, 100 ; >= 80 flags t and u
     score = c.composite_percentile(idx)
     assert score.tolist() == [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
-    assert c.flag_deprived(score, c.THRESHOLDS["percentile"]).tolist() == [
+    assert c.flag_deprived(score, c.thresholds()["percentile"]).tolist() == [
         False,
         False,
         False,
@@ -311,7 +314,7 @@ BLOCK = grid({(r, col): 10.0 for r in range(3) for col in range(3)})
 
 @ESDA_ALTERNATIVE
 def test_local_moran_block_is_high_high():
-    got = c.local_moran(BLOCK, "v", permutations=999)
+    got = spatial.local_moran(BLOCK, "v", permutations=999)
     assert list(got.columns) == ["Is", "p_sim", "quadrant", "significant", "cluster"]
     # Quadrants from the neighbour means (row-standardised queen lag) against the mean 3.6:
     #   r1c1 (block centre): 8 neighbours all 10 -> high/high
@@ -333,13 +336,13 @@ def test_local_moran_block_is_high_high():
     assert set(got["cluster"]) <= {"Høj-høj", "Lav-lav", "Høj-lav", "Lav-høj", "Ikke signifikant"}
     # every significant unit carries the label of its quadrant
     sig = got[got["significant"]]
-    assert (sig["cluster"] == sig["quadrant"].map(c.CLUSTER_LABELS)).all()
+    assert (sig["cluster"] == sig["quadrant"].map(spatial.CLUSTER_LABELS)).all()
 
 
 @ESDA_ALTERNATIVE
 def test_local_moran_is_reproducible():
-    first = c.local_moran(BLOCK, "v", permutations=999, seed=3)
-    second = c.local_moran(BLOCK, "v", permutations=999, seed=3)
+    first = spatial.local_moran(BLOCK, "v", permutations=999, seed=3)
+    second = spatial.local_moran(BLOCK, "v", permutations=999, seed=3)
     pd.testing.assert_frame_equal(first, second)
 
 
@@ -353,7 +356,7 @@ def test_local_moran_no_data_and_islands():
         index=["alone", "pair_ok", "pair_nan"],
     )
     gdf = pd.concat([gdf, far])
-    got = c.local_moran(gdf, "v", permutations=999)
+    got = spatial.local_moran(gdf, "v", permutations=999)
     # NaN rows are dropped before the weights: "Ingen data"
     assert got.loc["r4c4", "cluster"] == "Ingen data"
     assert got.loc["pair_nan", "cluster"] == "Ingen data"
@@ -366,27 +369,3 @@ def test_local_moran_no_data_and_islands():
     assert got.loc["r1c1", "quadrant"] == "HH"
     assert got.drop(index=["alone", "pair_ok", "pair_nan", "r4c4"])["Is"].notna().all()
 
-
-def test_global_moran_checkerboard_is_negative():
-    # value 1 where row + col is even: 13 ones, 12 zeros, mean 13/25 = 0.52,
-    # z = +0.48 (ones) or -0.52 (zeros), sum z^2 = 25 * 0.52 * 0.48 = 6.24.
-    # Row-standardised W: I = sum_i z_i * lag_i / sum z^2, lag_i = neighbour mean - 0.52.
-    #   4 corners (value 1): neighbours 0, 0, 1 -> 1/3 - 0.52 ; 4 * 0.48 * (-0.56/3) = -0.3584
-    #   4 edge cells of value 1: 2 of 5 neighbours are 1 -> -0.12 ; 4 * 0.48 * -0.12 = -0.2304
-    #   8 edge cells of value 0: 3 of 5 are 1 -> +0.08 ; 8 * -0.52 * 0.08 = -0.3328
-    #   5 interior ones: 4 of 8 are 1 -> -0.02 ; 5 * 0.48 * -0.02 = -0.048
-    #   4 interior zeros: -0.02 ; 4 * -0.52 * -0.02 = +0.0416
-    #   sum = -0.928 -> I = -0.928 / 6.24
-    board = grid({(r, col): 1.0 for r in range(5) for col in range(5) if (r + col) % 2 == 0})
-    got = c.global_moran(board, "v", permutations=999)
-    assert got["I"] == pytest.approx(-0.928 / 6.24)
-    assert 0.0 < got["p_sim"] <= 1.0
-
-
-def test_global_moran_block_is_positive_and_reproducible():
-    first = c.global_moran(BLOCK, "v", permutations=999, seed=5)
-    second = c.global_moran(BLOCK, "v", permutations=999, seed=5)
-    assert first == second
-    assert first["I"] > 0
-    # no permutation of 25 values beats a solid 3 x 3 block often: p = (k + 1) / 1000, small
-    assert first["p_sim"] < 0.01

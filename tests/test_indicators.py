@@ -124,25 +124,6 @@ def test_area_vs_rest_leaves_a_missing_unit_out_of_numerator_and_denominator():
     assert city["rate"] == pytest.approx(100 * 20 / 300)
 
 
-def test_add_index_city_is_100():
-    obs = _three_units()
-    city = ind.city(obs[obs["year"] == 2010])
-    table = ind.area_vs_rest(obs[obs["year"] == 2010], unit_ids=["1", "2"])
-    out = ind.add_index(table, city)
-    # city 2010 = 8.75 %: area 15/8.75 = 171.43; rest 2.5/8.75 = 28.57; city 100
-    assert _one(out, group="city")["index"] == pytest.approx(100.0)
-    assert _one(out, group="area")["index"] == pytest.approx(100 * 15 / 8.75)
-    assert _one(out, group="rest")["index"] == pytest.approx(100 * 2.5 / 8.75)
-    assert "city_rate" not in out.columns
-
-
-def test_add_index_matches_year_and_indicator():
-    table = pd.DataFrame({"year": [2010, 2011, 2010], "indicator": ["x", "x", "y"], "rate": [10.0, 10.0, 10.0]})
-    city = pd.DataFrame({"year": [2010, 2011, 2010], "indicator": ["x", "x", "y"], "rate": [5.0, 20.0, 40.0]})
-    # 10/5 -> 200; 10/20 -> 50; 10/40 -> 25
-    assert ind.add_index(table, city)["index"].tolist() == pytest.approx([200.0, 50.0, 25.0])
-
-
 def test_rode_observations_counts_from_shares():
     rode = pd.DataFrame(
         {
@@ -152,6 +133,12 @@ def test_rode_observations_counts_from_shares():
             "No education": [12.5, 50.0],
             "Low income": [math.nan, 25.0],
             "non-Western": [0.0, 10.0],
+            "Ages 6-17": [12.0, 0.0],
+            "Ages 18-29": [30.0, 50.0],
+            "Ages 30-39": [20.0, 25.0],
+            "Ages 40-49": [10.0, 0.0],
+            "Ages 50-59": [10.0, 0.0],
+            "Ages over 65": [10.0, 25.0],
         }
     )
     ids = pd.DataFrame({"rodenavn": ["Beta", "Alfa"], "rode_nr": [7, 3]})
@@ -165,12 +152,16 @@ def test_rode_observations_counts_from_shares():
     assert len(out) == 6  # 2 roder x 3 indicators that exist at rode level
     assert list(out.columns) == ind.OBS_COLUMNS
     alfa_edu = _one(out, unit_id="3", indicator="low_education")
-    assert alfa_edu["numerator"] == pytest.approx(25.0)  # 12.5 % x 200 / 100
-    assert alfa_edu["denominator"] == 200
+    # education: the 16-64-year-olds = 200 x (2/12 x 12 + 30 + 20 + 10 + 10) / 100 = 144.0 (weight 0.1667
+    # for the 6-17 band gives 144.0008); no education = 12.5 % of that = 18.0
+    assert alfa_edu["denominator"] == pytest.approx(144.0008)
+    assert alfa_edu["numerator"] == pytest.approx(18.0001)
     assert alfa_edu["unit_name"] == "Alfa"
     assert alfa_edu["level"] == "rode"
-    assert _one(out, unit_id="7", indicator="low_education")["numerator"] == pytest.approx(20.0)  # 50 x 40/100
-    assert _one(out, unit_id="7", indicator="low_income")["numerator"] == pytest.approx(10.0)  # 25 x 40/100
+    # Beta: 16-64 = 40 x 75 / 100 = 30, 50 % of them = 15; adults = 40 x 100 / 100 = 40, 25 % = 10
+    assert _one(out, unit_id="7", indicator="low_education")["numerator"] == pytest.approx(15.0)
+    assert _one(out, unit_id="7", indicator="low_income")["numerator"] == pytest.approx(10.0)
+    assert _one(out, unit_id="7", indicator="non_western")["numerator"] == pytest.approx(4.0)  # 10 % of 40
     assert _one(out, unit_id="3", indicator="non_western")["numerator"] == 0.0  # a real zero stays 0
     # a missing share stays missing, never 0
     assert math.isnan(_one(out, unit_id="3", indicator="low_income")["numerator"])

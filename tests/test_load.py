@@ -16,7 +16,7 @@ from analysis.load import DataError
 
 IDS = {"indre-by": 1, "noerrebro": 3}
 ROODER = ["Alfa", "Beta"]
-SHARES = list(load.RODE_SHARE_COLUMNS)
+SHARES = load.rode_share_columns()
 
 
 def _problem_line(err: pytest.ExceptionInfo, file: str, where: str, column: str) -> str:

@@ -1,138 +1,106 @@
-"""Progress towards the 2020 targets (analysis.targets). Expected values worked out by hand."""
+"""Target statuses, each rule with values worked out by hand (base year 2011, target year 2020)."""
+
+from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
 from analysis import targets
 
 
-def test_moving_target_partly_on_track():
-    # gap 10 -> 7 pp: closed = 1 - 7/10 = 0.3; required = (2014 - 2011)/9 = 1/3; ratio = 0.9
-    res = targets.moving_target_progress(10.0, 7.0, year_now=2014)
-    assert res["closed"] == pytest.approx(0.3)
-    assert res["required"] == pytest.approx(1 / 3)
-    assert res["ratio"] == pytest.approx(0.9)
-    assert targets.status_from_ratio(res["ratio"]) == "amber"
+def test_required_share_is_a_straight_line_to_2020():
+    # 2014 is 3 of the 9 years from 2011 to 2020
+    assert targets.required_share(2014) == pytest.approx(3 / 9)
+    assert targets.required_share(2014, share=0.5) == pytest.approx(1.5 / 9)
 
 
-def test_moving_target_on_track_and_worsening():
-    # gap 9 -> 6: closed 1/3, required 1/3, ratio 1.0 -> green
-    assert targets.moving_target_progress(9.0, 6.0, 2014)["ratio"] == pytest.approx(1.0)
-    # gap 10 -> 12: closed = 1 - 1.2 = -0.2; required 1/3; ratio -0.6 -> red
-    res = targets.moving_target_progress(10.0, 12.0, 2014)
-    assert res["ratio"] == pytest.approx(-0.6)
-    assert targets.status_from_ratio(res["ratio"]) == "red"
+def test_gap_partly_on_track_is_amber():
+    # gap 10 -> 7.8 pp by 2014: closed 0.22, required 1/3, ratio 0.66 -> amber (0.60 <= r < 0.95);
+    # the interval's ends 7.75 and 7.85 give ratios 0.675 and 0.645, both amber
+    res = targets.gap_status(10.0, (8.0, 12.0), 7.8, (7.75, 7.85), 2014)
+    assert res["closed"] == pytest.approx(0.22)
+    assert res["ratio"] == pytest.approx(0.66)
+    assert res["status"] == "amber"
 
 
-def test_moving_target_negative_gap():
-    # area better than city on a higher-is-better scale: gap -4 -> -2, closed = 1 - 0.5 = 0.5;
-    # required (2015 - 2011)/9 = 4/9; ratio = 0.5 * 9/4 = 1.125
-    res = targets.moving_target_progress(-4.0, -2.0, year_now=2015)
-    assert res["ratio"] == pytest.approx(1.125)
+def test_area_already_better_than_the_rest_has_met_the_target():
+    # Husum/Tingbjerg-like: 15.2 % against 16.1 % in the rest of the city -> gap -0.9: met, never red
+    res = targets.gap_status(2.0, (1.0, 3.0), 15.2 - 16.1, (-1.5, -0.3), 2014)
+    assert res["status"] == "met"
+    assert math.isnan(res["ratio"])
 
 
-def test_moving_target_guards():
-    zero_gap = targets.moving_target_progress(0.0, 3.0, 2014)
-    assert math.isnan(zero_gap["closed"])
-    assert math.isnan(zero_gap["ratio"])
-    base_year = targets.moving_target_progress(10.0, 9.0, 2011)
-    assert base_year["required"] == 0
-    assert base_year["closed"] == pytest.approx(0.1)
-    assert math.isnan(base_year["ratio"])
-    assert math.isnan(targets.moving_target_progress(math.nan, 3.0, 2014)["ratio"])
-    assert math.isnan(targets.moving_target_progress(10.0, 3.0, 2014, 2011, 2011)["ratio"])
+def test_baseline_gap_within_its_uncertainty_is_grey():
+    res = targets.gap_status(0.5, (-0.4, 1.4), 1.0, (0.5, 1.5), 2014)
+    assert res["status"] == "grey"
+    assert res["reason"] == "baseline-within-uncertainty"
 
 
-@pytest.mark.parametrize(
-    ("ratio", "status"),
-    [
-        (1.2, "green"),
-        (0.95, "green"),
-        (0.9499, "amber"),
-        (0.60, "amber"),
-        (0.5999, "red"),
-        (0.0, "red"),
-        (-1.0, "red"),
-        (math.nan, "grey"),
-        (None, "grey"),
-    ],
-)
-def test_status_from_ratio(ratio, status):
-    assert targets.status_from_ratio(ratio) == status
+def test_uncertainty_spanning_two_colours_is_grey():
+    # gap 9 -> now 6 (5 to 8): closed 1/3 (green, ratio 1.0) but the interval's ends give
+    # 1 - 5/9 = 0.444 -> ratio 1.33 green and 1 - 8/9 = 0.111 -> ratio 0.33 red -> grey
+    res = targets.gap_status(9.0, (8.0, 10.0), 6.0, (5.0, 8.0), 2014)
+    assert res["ratio"] == pytest.approx(1.0)
+    assert res["status"] == "grey"
 
 
-def test_status_interval():
-    assert targets.status_interval(0.96, 1.4) == "green"
-    assert targets.status_interval(0.61, 0.90) == "amber"
-    assert targets.status_interval(0.5, 1.0) == "grey"
-    assert targets.status_interval(math.nan, 1.0) == "grey"
+def test_widening_gap_is_red():
+    res = targets.gap_status(10.0, (9.0, 11.0), 12.0, (11.5, 12.5), 2014)
+    assert res["ratio"] == pytest.approx(-0.6)  # closed -0.2 / required 1/3
+    assert res["status"] == "red"
 
 
-def test_fixed_target_projectable():
-    # 80, 82, 84, 86, 88 in 2010-2014: slope 2 (all pairwise slopes), intercept 84 - 2*2012;
-    # 95 reached at 2012 + (95 - 84)/2 = 2017.5
-    res = targets.fixed_target_projection(range(2010, 2015), [80, 82, 84, 86, 88], 95)
-    assert res["projectable"] is True
-    assert res["slope"] == pytest.approx(2.0)
-    assert res["projected_year"] == pytest.approx(2017.5)
-
-
-def test_fixed_target_downward_target():
-    # 30, 28, 26, 24 in 2011-2014: slope -2; target 20 at 2014 + (20 - 24)/(-2) = 2016
-    res = targets.fixed_target_projection([2011, 2012, 2013, 2014], [30, 28, 26, 24], 20)
-    assert res["projectable"] is True
-    assert res["projected_year"] == pytest.approx(2016.0)
-
-
-def test_fixed_target_slope_away_from_target():
-    # falling by 2 a year while the target lies above
-    res = targets.fixed_target_projection(range(2010, 2015), [88, 86, 84, 82, 80], 95)
-    assert res["projectable"] is False
-    assert math.isnan(res["projected_year"])
-    assert res["slope"] == pytest.approx(-2.0)
-
-
-def test_fixed_target_interval_includes_zero():
-    # x = 0..4, y = 1, 3, 2, 4, 0: slopes 2, 0.5, 1, -0.25, -1, 0.5, -1, 2, -1, -4;
-    # sorted: -4, -1, -1, -1, -0.25, 0.5, 0.5, 1, 2, 2 -> median 0.125; interval (-4, 2)
-    res = targets.fixed_target_projection([0, 1, 2, 3, 4], [1, 3, 2, 4, 0], 10)
-    assert res["slope"] == pytest.approx(0.125)
-    assert (res["low"], res["high"]) == pytest.approx((-4.0, 2.0))
-    assert res["projectable"] is False
-    assert math.isnan(res["projected_year"])
-
-
-def test_fixed_target_too_few_points():
-    res = targets.fixed_target_projection([2010, 2011, 2012], [80, np.nan, 84], 95)
-    assert res["projectable"] is False
-    assert math.isnan(res["slope"])
+def test_close_a_third_met_when_the_gap_is_down_by_a_third():
+    # share 1/3 of a 9 pp gap: met at 6 pp or less
+    assert targets.gap_status(9.0, (8.5, 9.5), 6.0, (5.8, 6.2), 2014, share=1 / 3)["status"] == "met"
+    # at 7.9 pp: closed 1.1/9, required (1/3)(3/9) = 1/9 -> ratio 1.1 green (ends 1.12 and 1.08)
+    res = targets.gap_status(9.0, (8.5, 9.5), 7.9, (7.88, 7.92), 2014, share=1 / 3)
+    assert res["ratio"] == pytest.approx(1.1)
+    assert res["status"] == "green"
 
 
 @pytest.mark.parametrize(
-    ("value", "status"),
+    ("value", "ci", "status"),
     [
-        (25.0, "green"),
-        (21.0, "green"),
-        (20.5, "amber"),
-        (20.0, "amber"),
-        (19.9, "red"),
-        (math.nan, "grey"),
-        (None, "grey"),
+        (20.2, (20.05, 20.35), "met"),  # the whole interval at or above the 20 % floor
+        (20.1, (19.9, 20.3), "amber"),
+        (19.5, (19.3, 19.7), "red"),
+        (math.nan, (math.nan, math.nan), "grey"),
     ],
 )
-def test_floor_target_status(value, status):
-    assert targets.floor_target_status(value) == status
+def test_floor(value, ci, status):
+    assert targets.floor_status(value, ci, 20.0) == status
 
 
-def test_floor_target_custom_margin():
-    assert targets.floor_target_status(21.5, floor=20.0, margin=2.0) == "amber"
+def test_count_halved():
+    # 10 listed estates in 2011 -> 7 in 2014: removed 0.3, required 0.5 x 3/9 = 1/6 -> ratio 1.8 green
+    res = targets.count_status(10, 7, 2014, 0.5)
+    assert res["ratio"] == pytest.approx(1.8)
+    assert res["status"] == "green"
+    assert targets.count_status(10, 5, 2014, 0.5)["status"] == "met"
+    assert targets.count_status(10, 10, 2014, 0.5)["status"] == "red"
 
 
-def test_labels_and_colours_cover_every_status():
-    assert set(targets.STATUS_LABELS_DA) == {"green", "amber", "red", "grey", "no-data"}
-    assert targets.STATUS_LABELS_DA["green"] == "Grøn: på vej"
-    assert targets.STATUS_LABELS_DA["grey"] == "Grå: kan ikke vurderes"
-    assert set(targets.STATUS_COLOURS) == set(targets.STATUS_LABELS_DA)
-    assert len(set(targets.STATUS_COLOURS.values())) == 5
+def test_fixed_target_projection():
+    # 80, 82, 84, 86 in 2011-2014: slope 2 a year, reaches 95 in 2014 + 9/2 = 2018.5 -> green
+    res = targets.fixed_projection([2011, 2012, 2013, 2014], [80, 82, 84, 86], 95)
+    assert res["projected_year"] == pytest.approx(2018.5)
+    assert res["status"] == "green"
+    # slope 1 a year: 2014 + 9 = 2023 -> red
+    assert targets.fixed_projection([2011, 2012, 2013, 2014], [83, 84, 85, 86], 95)["status"] == "red"
+    # already there
+    assert targets.fixed_projection([2011, 2012, 2013], [94, 95, 96], 95)["status"] == "met"
+    # lower is better: 30 -> 24, target 20, slope -2: 2014 + 4/2 = 2016 -> green
+    down = targets.fixed_projection([2011, 2012, 2013, 2014], [30, 28, 26, 24], 20, higher_is_better=False)
+    assert down["projected_year"] == pytest.approx(2016.0)
+    assert down["status"] == "green"
+
+
+def test_fixed_target_not_projectable_is_grey():
+    assert targets.fixed_projection([2011, 2012, 2013, 2014], [80, 82, 79, 81], 95)["status"] == "grey"
+    assert targets.fixed_projection([2011, 2012], [80, 82], 95)["status"] == "grey"
+
+
+def test_every_status_has_a_colour():
+    assert set(targets.STATUS_COLOURS) == set(targets.STATUSES)

@@ -157,29 +157,27 @@ def test_theil_sen_too_few_points(years, values):
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "expected"),
+    ("slope", "low", "high", "gap", "expected"),
     [
-        (0.2, 1.5, "widening"),
-        (-1.5, -0.2, "narrowing"),
-        (-0.2, 1.5, "unclear"),
-        (0.0, 1.5, "unclear"),  # touching 0 does not exclude it
-        (math.nan, 1.0, "unclear"),
-        (math.nan, math.nan, "unclear"),
+        (0.8, 0.2, 1.5, 5.0, "grows"),  # area behind (gap > 0), gap rising: distance grows
+        (-0.8, -1.5, -0.2, 5.0, "shrinks"),
+        (-0.8, -1.5, -0.2, -5.0, "grows"),  # area ahead (gap < 0), gap falling: its lead grows
+        (0.5, -0.2, 1.5, 5.0, "unclear"),  # interval includes 0
+        (0.5, 0.0, 1.5, 5.0, "unclear"),  # touching 0 does not exclude it
+        (0.05, 0.02, 0.08, 5.0, "unclear"),  # below the materiality of 0.1 pp a year
+        (math.nan, math.nan, 1.0, 5.0, "unclear"),
     ],
 )
-def test_trend_class(low, high, expected):
-    assert trends.trend_class(low, high) == expected
+def test_trend_class(slope, low, high, gap, expected):
+    assert trends.trend_class(slope, low, high, gap, materiality=0.1) == expected
 
 
-def test_trend_class_when_higher_is_better():
-    # e.g. employment: a rising gap (area - rest) means the area catches up
-    assert trends.trend_class(0.2, 1.5, higher_is_worse=False) == "narrowing"
-    assert trends.trend_class(-1.5, -0.2, higher_is_worse=False) == "widening"
+def test_trend_verdict_wording_by_side():
+    from analysis import wording
 
-
-def test_trend_word_phrases():
-    assert trends.trend_word(0.2, 1.5) == "afstanden til resten af byen er vokset"
-    assert trends.trend_word(-1.0, 1.0) == "ingen klar ændring i afstanden til resten af byen"
-    assert set(trends.TREND_PHRASES) == {"widening", "narrowing", "unclear"}
-    for phrase in trends.TREND_PHRASES.values():
-        assert "stabil" not in phrase.lower()
+    row = pd.Series({"trend": "grows", "neutral": False, "area_better": True})
+    assert wording.trend_verdict(row) == "Forspringet er vokset"
+    assert wording.trend_verdict(row.replace({True: False})) == "Afstanden er vokset"
+    assert wording.trend_verdict(pd.Series({"trend": "unclear", "neutral": False, "area_better": False})) == (
+        "Ingen klar ændring"
+    )
