@@ -69,7 +69,7 @@ def cmd_plan(args) -> None:
             raise plans.PlanError(f"plans/{slug}.md exists; use --force to replace it with a draft")
         path.parent.mkdir(exist_ok=True)
         path.write_text(draft.draft_text(Results(), slug), encoding="utf-8")
-        print(f"wrote plans/{slug}.md (status: udkast); edit it, then run `make book ARGS=\"--area {slug}\"`")
+        print(f'wrote plans/{slug}.md (status: udkast); edit it, then run `make book ARGS="--area {slug}"`')
 
 
 def cmd_build(args) -> None:
@@ -112,8 +112,14 @@ def main(argv=None) -> int:
         "largest gaps (status udkast); it needs a build's prepared results.",
     )
     plan_p.add_argument("action", choices=["check", "draft"])
-    plan_p.add_argument("--area", action="append", choices=slugs, default=[], metavar="SLUG",
-                        help=f"area to draft a plan for; one of: {', '.join(slugs)}")
+    plan_p.add_argument(
+        "--area",
+        action="append",
+        choices=slugs,
+        default=[],
+        metavar="SLUG",
+        help=f"area to draft a plan for; one of: {', '.join(slugs)}",
+    )
     plan_p.add_argument("--force", action="store_true", help="replace an existing plan with the draft")
     args = parser.parse_args(argv)
     from .build import BuildError

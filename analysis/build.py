@@ -409,8 +409,13 @@ def substitutions(stamp: dict) -> dict[str, str]:
     from . import reference
 
     first, last = stamp["years"].split("–")
-    return {**reference.substitutions(), "period": stamp["years"], "last_year": last, "first_year": first,
-            "n_roder": str(stamp["roder"])}
+    return {
+        **reference.substitutions(),
+        "period": stamp["years"],
+        "last_year": last,
+        "first_year": first,
+        "n_roder": str(stamp["roder"]),
+    }
 
 
 def write_config(stamp: dict, dest: Path) -> Path:

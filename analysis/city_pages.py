@@ -6,9 +6,21 @@ from functools import cache
 
 import pandas as pd
 
-from . import charts, display, fmt, follow_up, indicators, outputs, plans, reference, registry, supplied, tables
+from . import (
+    charts,
+    display,
+    fmt,
+    follow_up,
+    indicators,
+    outputs,
+    plans,
+    reference,
+    registry,
+    supplied,
+    tables,
+    wording,
+)
 from . import trends as tr
-from . import wording
 from .pages import listed_estates
 from .results import Results
 
@@ -99,7 +111,8 @@ def soek_map():
         alt=f"Kort over Københavns {len(roder)} roder farvet efter sammensat SØK-indeks i {rule.baseline_year}. "
         f"Flest udsatte roder ligger i {wording.join_da([f'{names[b]} ({n})' for b, n in most.items()])}. "
         "De seks områders grænser er tegnet med sort.",
-        caption="Sammensat SØK-indeks pr. rode (København = 100). Sort linje: de seks områder, som de er afgrænset her.",
+        caption="Sammensat SØK-indeks pr. rode (København = 100). "
+        "Sort linje: de seks områder, som de er afgrænset her.",
     )
 
 
@@ -111,7 +124,8 @@ def sensitivity_text():
         f"Udpegningen afhænger af, hvordan indekset bygges. I {fmt.number(res().draws)} alternative beregninger "
         f"(andre vægte, tre konstruktioner, med og uden herkomst) udpeges {sure} roder i mindst "
         f"{fmt.number(100 * sure_at)} % af beregningerne, og {maybe} roder er usikre (udpeget i "
-        f"{fmt.number(100 * unsure_at)}–{fmt.number(100 * sure_at)} %). Kortet viser sandsynligheden for, at en rode udpeges."
+        f"{fmt.number(100 * unsure_at)}–{fmt.number(100 * sure_at)} %). "
+        "Kortet viser sandsynligheden for, at en rode udpeges."
     )
 
 
@@ -202,7 +216,8 @@ def income():
         f"Indkomst findes for bydele fra {first} i Statistikbanken (tabel IN74). Målt som gennemsnitlig disponibel "
         f"indkomst i forhold til hele byen er den relative indkomst faldet signifikant fra {first} til {policy_year} i "
         + (wording.join_da(falling) if falling else "ingen bydele")
-        + ". Det er bydelsgennemsnit: de dækker både udsatte og velstillede kvarterer, og de kan ikke vise områderne selv."
+        + ". Det er bydelsgennemsnit: de dækker både udsatte og velstillede kvarterer, "
+        "og de kan ikke vise områderne selv."
     )
     chart = display.figure(
         charts.income_relative(
@@ -336,7 +351,8 @@ def wave_map(wave: int):
             labels=(f"Bølge {wave}", "De andre udsatte byområder"),
         ),
         f"boelge-{wave}-kort",
-        alt=f"Kort over København, hvor bølgens tre områder – {wording.join_da([a.name for a in areas])} – er markeret med orange.",
+        alt=f"Kort over København, hvor bølgens tre områder – {wording.join_da([a.name for a in areas])} – "
+        "er markeret med orange.",
         caption=f"Områderne i bølge {wave} (orange) og de øvrige udsatte byområder (lyseblå).",
     )
 
