@@ -1,6 +1,7 @@
 """Statistical disclosure control: the one place that decides what may be published.
 
-Rules (METHOD.md section 6, after Danmarks Statistik and Eurostat practice):
+Rules (method page, "Diskretionering", after Danmarks Statistik and Eurostat practice; the
+parameters are in analysis/reference/method.toml):
 
 - A count of 1-4 is never shown; it is displayed as "<5". Zero may be shown. Approximate counts
   (a share times residents) are treated the same way: anything strictly between 0 and 5 is small.
@@ -21,10 +22,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis import fmt
+from analysis import fmt, reference
 
-MIN_COUNT = 5  # counts 1 .. MIN_COUNT - 1 are shown as "<5"
-MIN_RESIDENTS = 100  # rates only for units with at least this many residents
+MIN_COUNT = reference.param("disclosure", "min_count")  # counts 1 .. MIN_COUNT - 1 are shown as "<5"
+MIN_RESIDENTS = reference.param("disclosure", "min_residents")  # rates only for units this large
 
 SMALL_COUNT_LABEL = f"<{MIN_COUNT}"
 

@@ -40,10 +40,14 @@ DICTIONARY = [
     (
         "indicators.csv",
         "numerator",
-        "Tæller: antal personer/boliger med kendetegnet; på rodeniveau andel × beboere (tilnærmet); "
+        "Tæller: antal personer/boliger med kendetegnet; på rodeniveau andel × skønnet aldersgruppe; "
         "tom, hvis antallet er 1–4",
     ),
-    ("indicators.csv", "denominator", "Nævner: antal personer/boliger i alt; på rodeniveau antal beboere"),
+    (
+        "indicators.csv",
+        "denominator",
+        "Nævner: antal personer/boliger i alt; på rodeniveau et skøn over aldersgruppen (se metoden); tom, hvis 1–4",
+    ),
     ("indicators.csv", "rate", "Andel i procent = 100 × tæller / nævner; tom, hvis skjult (se suppressed)"),
     ("indicators.csv", "index", "Indeks: andelen i forhold til hele København (København = 100)"),
     ("indicators.csv", "suppressed", "Sand, hvis andel og indeks er skjult af hensyn til diskretion"),
@@ -56,12 +60,12 @@ DICTIONARY = [
     ("area_members.csv", "rode_nr", "Rodenummer (geo/rode.geojson)"),
     ("area_members.csv", "rodenavn", "Rodens navn"),
     ("omraader/<område>.csv", "group", "area = området, rest = resten af byen, city = hele byen"),
-    ("omraader/<område>.csv", "level", "rode = områdets egne roder; bydel = de bydele, områdets navn peger på"),
+    ("omraader/<område>.csv", "level", "rode = beregnet ud fra områdets egne roder"),
 ]
 
 
-CITY_UNITS = {"rode": "kbh_roder", "bydel": "kbh_bydele"}  # city pooled from roder / from bydele
-INDEX_BASE = {"rode": "kbh_roder", "omraade": "kbh_roder", "bydel": "kbh_bydele", "by": None}
+CITY_UNITS = {"rode": "kbh_roder", "by": "kbh"}  # city pooled from roder / city totals of the bydel file
+INDEX_BASE = {"rode": "kbh_roder", "omraade": "kbh_roder", "bydel": "kbh_roder", "by": None}
 
 
 def _tidy_levels(derived: Path) -> pd.DataFrame:
@@ -75,9 +79,7 @@ def _tidy_levels(derived: Path) -> pd.DataFrame:
     city = series[(series["group"] == "city") & (series["slug"] == "alle")]
     city = city.assign(
         unit_id=city["level"].map(CITY_UNITS),
-        unit_name=city["level"].map(
-            {"rode": "København (summen af roderne)", "bydel": "København (summen af bydelene)"}
-        ),
+        unit_name=city["level"].map({"rode": "København (summen af roderne)", "by": "København (bydelsfilens total)"}),
         level="by",
     )
     cols = ["level", "unit_id", "unit_name", "year", "indicator", "numerator", "denominator", "residents"]
@@ -117,7 +119,7 @@ def _secondary_rode_suppression(out: pd.DataFrame, derived: Path) -> pd.DataFram
 
 def suppressed_indicators(derived: Path) -> pd.DataFrame:
     """Tidy indicators with primary, consistent-over-years and secondary suppression applied."""
-    out = disclosure.suppress(_tidy_levels(derived))
+    out = disclosure.suppress(_tidy_levels(derived), count_cols=("numerator", "denominator"))
     out = disclosure.consistent_across_years(out, unit_col="unit_id")
     out = _secondary_rode_suppression(out, derived)
     return out[INDICATOR_COLUMNS].sort_values(["level", "unit_id", "indicator", "year"]).reset_index(drop=True)
@@ -129,8 +131,9 @@ def area_table(derived: Path, slug: str) -> pd.DataFrame:
     t = series[series["slug"] == slug].copy()
     t["indicator_name"] = t["indicator"].map(names)
     cols = ["level", "group", "year", "indicator", "indicator_name", "numerator", "denominator", "rate"]
-    t = t[cols].sort_values(["level", "indicator", "group", "year"])
-    return t.round({"numerator": 0, "rate": 2})
+    t = t[[*cols, "residents"]].sort_values(["level", "indicator", "group", "year"])
+    t = disclosure.suppress(t, count_cols=("numerator", "denominator"), rate_cols=("rate",))
+    return t[cols].round({"numerator": 0, "denominator": 0, "rate": 2})
 
 
 def _normalise_xlsx(path: Path) -> None:
