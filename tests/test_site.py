@@ -46,7 +46,17 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 AREA_DIR = "book/chapters/omraader/"
 AREA_COUNT = 6
-AREA_SECTIONS = ["Nøgletal", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Data og metode"]
+# the plan's outline: h2 Indledning, "<område> i dag" (with h3 Problemer, Potentialer, Udvikling),
+# Forandringsstrategi (an h3 per area goal), Opfølgning, Data og metode
+AREA_SECTIONS = [
+    "Indledning",
+    "Problemer",
+    "Potentialer",
+    "Udvikling",
+    "Forandringsstrategi",
+    "Opfølgning",
+    "Data og metode",
+]
 MIN_AREA_FIGURES = 4
 INDICATOR_COLUMNS = [
     "level",
@@ -305,9 +315,9 @@ def element_ids(html: bytes) -> frozenset[str]:
 
 
 def section_headings(page) -> list[str]:
-    """Text of the h2 headings in the article, without Sphinx's '#' permalink."""
+    """Text of the h2 and h3 headings in the article, without Sphinx's '#' permalink."""
     return page.eval_on_selector_all(
-        "article.bd-article h2",
+        "article.bd-article h2, article.bd-article h3",
         """els => els.map(h => {
         const c = h.cloneNode(true);
         c.querySelectorAll('.headerlink').forEach(x => x.remove());
