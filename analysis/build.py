@@ -134,7 +134,8 @@ def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str,
         "parameters": json.dumps(chapter.parameters, sort_keys=True),
         "data": (derived / ".raw").read_text(),
         "code": code,
-        "plan": digest_files(chapter.plan_files) if chapter.plan_files else "",
+        # by file name and content, wherever the plans folder is
+        "plan": digest_text(*(f"{f.name}={registry.sha256_of(f)}" for f in chapter.plan_files)),
     }
 
 
@@ -226,7 +227,7 @@ def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | Non
     data = inputs["data"][:12]
     if not previous:
         return f"Første udgave af kapitlet, bygget på dataversion {data}."
-    changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k) != inputs[k]]
+    changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k, "") != inputs.get(k, "")]
     text = "Kapitlet er genberegnet, fordi " + (" og ".join(changed) if changed else "intet") + " er ændret"
     text += f" (dataversion {previous['inputs']['data'][:12]} → {data})." if "data" in changed else "."
     if "planen" in changed and (diff := plan_changes(previous.get("plan", {}), items or {})):

@@ -157,7 +157,8 @@ def policy_ratios():
         {
             "Indikator": t["label"],
             "Politikken": t["published_text"] + " = " + t["published"].map(lambda v: fmt.number(v, 2)),
-            "Beregnet her": t["reproduced"].map(lambda v: fmt.number(v, 2) if pd.notna(v) else fmt.MISSING),
+            "De seks områder her": t["reproduced"].map(lambda v: fmt.number(v, 2)),
+            "Alle roder i områdernes bydele": t["bydele"].map(lambda v: fmt.number(v, 2)),
             "Andel i områderne": t["area"].map(fmt.percent),
             "Andel i resten af byen": t["rest"].map(fmt.percent),
         }
@@ -170,13 +171,15 @@ def policy_ratios():
 
 
 def policy_ratios_text():
+    t = indicators.policy_ratios(res().series, reference.delineation().baseline_year).dropna(subset=["reproduced"])
+    between = t[(t["bydele"] <= t["published"]) & (t["published"] <= t["reproduced"])]["label"].str.lower().tolist()
     return display.md(
         "Politikken skriver fx, at når der i resten af byen er to borgere med kort eller ingen uddannelse, så er der "
-        "tre i de udsatte byområder. Forskellene til tallene her har en klar retning: afgrænsningen her udvælger "
-        "netop de roder, der ligger højt på de samme indikatorer, og giver derfor større forhold, end hvis hele "
-        "bydele var talt med. Regnet for alle roder i områdernes bydele bliver forholdene mindre. Politikken "
-        "offentliggjorde ikke sine grænser, så dens tal ligger et sted imellem. Arbejdsmarkedstilknytning kan ikke "
-        "beregnes for områderne: tallet findes kun for hele byen."
+        "tre i de udsatte byområder. Forskellen har en klar retning: afgrænsningen her udvælger netop de roder, der "
+        "ligger højt på de samme indikatorer, og giver derfor større forhold, end når alle roder i områdernes bydele "
+        "regnes med. Politikken offentliggjorde ikke sine grænser; for "
+        f"{wording.join_da(between) or 'ingen af indikatorerne'} ligger dens tal mellem de to. Andelen uden for "
+        "arbejdsmarkedet kan ikke beregnes for områderne: den findes kun for hele byen."
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import yaml
 
-from . import fmt, reference, targets
+from . import reference, targets
 from .indicators import area_comparison
 from .results import Results
 
@@ -34,9 +34,6 @@ def proposals(results: Results, slug: str) -> list[dict]:
                 "title": f"Mindre afstand til resten af byen: {r.label.lower()}",
                 "policy_goal": POLICY_GOAL.get(r.indicator, "lift"),
                 "problems": [r.indicator],
-                "why": f"I {r.year} var andelen {fmt.percent(r.area)} i området mod {fmt.percent(r.rest)} "
-                f"i resten af byen "
-                f"(indeks {fmt.index(r.index)}).",
                 "targets": [
                     {
                         "id": f"{r.indicator.replace('_', '-')}-tredjedel",

@@ -204,19 +204,14 @@ def policy_ratios(series: pd.DataFrame, year: int) -> pd.DataFrame:
     the rest of the city. Indicators without rode data get no reproduced ratio."""
     rows = []
     for key, (a, b) in POLICY_RATIOS.items():
-        ind = reference.indicator(key)
-        s = series[(series["slug"] == "alle") & (series["level"] == "rode") & (series["indicator"] == key)]
-        at = s[s["year"] == year].set_index("group")["rate"]
-        area, rest = at.get("area", float("nan")), at.get("rest", float("nan"))
-        rows.append(
-            {
-                "indicator": key,
-                "label": ind.name,
-                "published": a / b,
-                "published_text": f"{a} : {b}",
-                "area": area,
-                "rest": rest,
-                "reproduced": area / rest,
-            }
-        )
+        row = {"indicator": key, "label": reference.indicator(key).name}
+        row.update(published=a / b, published_text=f"{a} : {b}")
+        for slug, col in (("alle", "reproduced"), ("bydele", "bydele")):
+            s = series[(series["slug"] == slug) & (series["level"] == "rode") & (series["indicator"] == key)]
+            at = s[s["year"] == year].set_index("group")["rate"]
+            area, rest = at.get("area", float("nan")), at.get("rest", float("nan"))
+            row[col] = area / rest
+            if slug == "alle":
+                row.update(area=area, rest=rest)
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -63,8 +63,9 @@ class AreaPage:
     def intro(self):
         base = reference.delineation().baseline_year
         text = wording.plan_intro(self.plan, self.area, self.wave) + (
-            f"\n\nOmrådet er her afgrænset som {len(self.roder)} små statistiske områder (roder) i "
-            f"{wording.join_da(self.bydel_names)} med {fmt.number(self.roder['residents'].sum())} beboere i {base}: "
+            f"\n\nOmrådet er her afgrænset som {len(self.roder)} små statistiske områder (roder) "
+            f"{wording.join_da([wording.in_place(n) for n in self.bydel_names])} med "
+            f"{fmt.number(self.roder['residents'].sum())} beboere i {base}: "
             f"de roder, der {wording.rule_text()} (se {{doc}}`/book/metode`)."
         )
         return display.md(text)
@@ -78,8 +79,8 @@ class AreaPage:
         return display.figure(
             charts.locator_map(self.res.bydele, self.res.areas, highlight=[self.slug], roder=self.roder, focus=True),
             f"{self.slug}-kort",
-            alt=f"Kort over {self.area.name} og omegn. Områdets {len(self.roder)} roder er markeret med orange i "
-            f"{wording.join_da(self.bydel_names)}.",
+            alt=f"Kort over {self.area.name} og omegn. Områdets {len(self.roder)} roder er markeret med orange "
+            f"{wording.join_da([wording.in_place(n) for n in self.bydel_names])}.",
             caption=f"{self.area.name}: områdets roder (orange) og nabobydelene.",
         )
 
@@ -91,8 +92,8 @@ class AreaPage:
         )
 
     def key_figures_note(self):
-        city = city_only(self.res.series)
-        names = wording.join_da([n.lower() for n in city["label"].unique()])
+        keys = city_only(self.res.series)["indicator"].unique()
+        names = wording.join_da([reference.indicator(k).phrase for k in keys])
         return display.md(
             f"Andelene er beregnet for områdets egne roder. {wording.coverage_note(self.comp)} "
             f"Tal for {names} findes i de åbne data kun for hele byen: kildefilen med bydelstal fordeler dem "

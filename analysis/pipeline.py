@@ -94,6 +94,11 @@ def area_series(inputs: Inputs, member_table: pd.DataFrame) -> pd.DataFrame:
         frames.append(indicators.area_vs_rest(inputs.rode_obs, roder).assign(slug=area.slug, level="rode"))
     all_roder = member_table["rode_nr"]
     frames.append(indicators.area_vs_rest(inputs.rode_obs, all_roder).assign(slug="alle", level="rode"))
+    # every rode of the bydele the six names point to: the policy's own (unpublished) areas lie
+    # somewhere between these and the six areas delineated here
+    bydele = {b for a in reference.areas() for b in a.bydele}
+    in_bydele = inputs.rode_bydel[inputs.rode_bydel.isin(bydele)].index
+    frames.append(indicators.area_vs_rest(inputs.rode_obs, in_bydele).assign(slug="bydele", level="rode"))
     frames.append(indicators.pooled(inputs.city_obs).assign(group="city", slug="alle", level="by"))
     return pd.concat(frames, ignore_index=True)
 

@@ -10,6 +10,7 @@ value and what is allowed, and nothing is built from a plan that fails.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,13 @@ import yaml
 
 from . import paths, reference
 
-PLANS = paths.ROOT / "plans"
+PLANS_ENV = "UDSATTE_PLANS"  # another plans folder (tests; a planner trying a plan out)
+
+
+def folder() -> Path:
+    """The plans folder: $UDSATTE_PLANS, else plans/ in the project."""
+    return Path(os.environ.get(PLANS_ENV, paths.ROOT / "plans"))
+
 STATUSES = ("udkast", "vedtaget")
 RULE_KINDS = ("close_gap", "fixed", "change", "floor", "count_reduction")
 INITIATIVE_STATUSES = ("planlagt", "i gang", "afsluttet")
@@ -390,12 +397,12 @@ def parse(text: str, file: str, slug: str | None = None) -> Plan:
     )
 
 
-def plan_path(slug: str, folder: Path = PLANS) -> Path:
-    return folder / f"{slug}.md"
+def plan_path(slug: str, where: Path | None = None) -> Path:
+    return (where or folder()) / f"{slug}.md"
 
 
-def load(slug: str, folder: Path = PLANS) -> Plan:
-    path = plan_path(slug, folder)
+def load(slug: str, where: Path | None = None) -> Plan:
+    path = plan_path(slug, where)
     name = f"plans/{path.name}"
     if not path.is_file():
         raise PlanError(
@@ -404,10 +411,11 @@ def load(slug: str, folder: Path = PLANS) -> Plan:
     return parse(path.read_text(encoding="utf-8"), name, slug)
 
 
-def load_all(folder: Path = PLANS) -> dict[str, Plan]:
+def load_all(where: Path | None = None) -> dict[str, Plan]:
     """Every area's plan, validated; a plan file for an unknown area or a missing plan is an error."""
+    where = where or folder()
     slugs = [a.slug for a in reference.areas()]
-    stray = sorted(p.name for p in folder.glob("*.md") if p.stem not in slugs)
+    stray = sorted(p.name for p in where.glob("*.md") if p.stem not in slugs)
     if stray:
         raise PlanError(f"plans/{stray[0]}: no area has this slug; plans are named after: {', '.join(slugs)}")
-    return {s: load(s, folder) for s in slugs}
+    return {s: load(s, where) for s in slugs}

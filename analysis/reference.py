@@ -38,6 +38,7 @@ class Indicator:
     rode_column: str | None = None
     rode_population: dict[str, float] | None = None  # age columns -> weight; None: all residents
     neutral: bool = False  # True: a higher share is neither better nor worse
+    phrase: str = ""  # the indicator in a Danish sentence, e.g. "andelen med lav indkomst"
 
 
 @dataclass(frozen=True)

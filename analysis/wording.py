@@ -53,6 +53,12 @@ def join_da(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
+def in_place(name: str) -> str:
+    """'på Nørrebro', 'på Amager Øst', 'i Valby': Copenhagen's districts take 'på' or 'i'."""
+    on = ("Nørrebro", "Østerbro", "Vesterbro", "Amager", "Frederiksberg")
+    return ("på " if name.startswith(on) else "i ") + name
+
+
 def status_badge(status: str) -> str:
     """A coloured badge with the status word (never colour alone); styled in udsatte.css."""
     return f'<span class="status status-{status}">{STATUS_LABELS[status]}</span>'

@@ -173,12 +173,13 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     build.run_notebook(data_page, root / "book" / "chapters" / "data.ipynb")
     shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
     shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
-    shutil.copy(paths.ROOT / "book" / "metode.md", root / "book" / "metode.md")
+    for page in book.STATIC_PAGES:
+        shutil.copy(paths.ROOT / f"{page}.md", root / f"{page}.md")
     shutil.copytree(paths.ROOT / "book" / "_static", root / "book" / "_static")
-    shutil.copy(paths.ROOT / "_config.yml", root / "_config.yml")
+    build.write_config(build.build_stamp(paths.DERIVED), root / "_config.yml")  # with the substitutions
+    static = "".join(f"- file: {page}\n" for page in book.STATIC_PAGES)
     (root / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/chapters/omraader/default\nchapters:\n- file: book/metode\n"
-        "- file: book/chapters/data\n",
+        f"format: jb-book\nroot: book/chapters/omraader/default\nchapters:\n{static}- file: book/chapters/data\n",
         encoding="utf-8",
     )
     exe = Path(sys.executable).parent / "jupyter-book"
@@ -187,7 +188,7 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     html = (root / "_build" / "html" / "book" / "chapters" / "omraader" / "default.html").read_text(encoding="utf-8")
-    for heading in ("Nøgletal", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Data og metode"):
+    for heading in ("Indledning", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Opfølgning"):
         assert f">{heading}<" in html
     assert "# Parameters" not in html  # code is hidden from readers
 
@@ -224,3 +225,38 @@ def test_generated_chapters_carry_no_volatile_metadata(built_site):
         assert "papermill" not in nb.metadata
         for cell in nb.cells:
             assert "execution" not in cell.metadata and "papermill" not in cell.metadata
+
+
+def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypatch, built_site):
+    """Round trip as a planner: add an initiative to Nørrebro's plan, rebuild: the area page shows it,
+    its revision note names it, and only the pages that show Nørrebro's plan are executed."""
+    from analysis import plans
+
+    shutil.copytree(plans.folder(), tmp_path / "plans")
+    path = tmp_path / "plans" / "noerrebro.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "  initiatives: []",
+            "  initiatives:\n  - name: Lektiecafé i Mjølnerparken\n    lead: BUF\n    partners: [Bydelsmødrene]",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(plans.PLANS_ENV, str(tmp_path / "plans"))
+    out, records = tmp_path / "out", tmp_path / "records"
+    for ch in book.chapters():  # start from the current build, in a scratch folder
+        (out / ch.name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ch.path, out / f"{ch.name}.ipynb")
+    shutil.copytree(paths.CACHE / "chapters", records)
+    monkeypatch.setattr(book.Chapter, "path", property(lambda self: out / f"{self.name}.ipynb"))
+    monkeypatch.setattr(build, "_record_file", lambda ch: records / f"{ch.name.replace('/', '__')}.json")
+
+    chapters = book.chapters()
+    results = build.run_chapters(chapters, chapters, paths.DERIVED, jobs=2, log=lambda _: None)
+    executed = sorted(r.name for r in results if r.status == "executed")
+    assert executed == ["boelge-2012", "forside", "maal", "omraader/noerrebro"]
+    page = (out / "omraader" / "noerrebro.ipynb").read_text(encoding="utf-8")
+    assert "Lektiecafé i Mjølnerparken" in page and "Bydelsmødrene" in page
+    note = nbformat.read(out / "omraader" / "noerrebro.ipynb", as_version=4).cells[-1].source
+    assert "planen" in note and "tilføjet: indsatsen »Lektiecafé i Mjølnerparken«" in note

@@ -160,3 +160,19 @@ def test_plan_targets_from_supplied_and_named_sources():
     assert "Leveret af ØKF, ikke offentliggjort som åbne data" in row["note"]
     none = follow_up.plan_table(p, pd.DataFrame(), supplied.iloc[0:0]).iloc[0]
     assert none["status"] == "no-data"
+
+
+def test_draft_proposes_goals_for_the_largest_gaps_without_initiatives(built_site):
+    from analysis import draft
+    from analysis.results import Results
+
+    text = draft.draft_text(Results(), "amager-sundby")
+    p = plans.parse(text, "plans/amager-sundby.md", "amager-sundby")
+    assert p.status == "udkast"
+    # Amager/Sundby lies above the city on no education (index 134) and low income (125); origin is
+    # above too (179) but is no problem to reduce, so it gets no goal
+    assert [g.problems for g in p.goals] == [("low_education",), ("low_income",)]
+    assert all(not g.initiatives for g in p.goals)
+    target = p.goals[0].targets[0]
+    assert target.rule.kind == "close_gap" and target.rule.share == pytest.approx(1 / 3, abs=1e-4)
+    assert (target.baseline_year, target.target_year) == (2011, 2020)
