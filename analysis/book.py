@@ -69,7 +69,7 @@ def chapters() -> list[Chapter]:
     return out
 
 
-STATIC_PAGES = ["book/metode", "book/skriv-en-plan", "book/rettelser"]
+STATIC_PAGES = ["book/metode", "book/ordliste", "book/skriv-en-plan", "book/rettelser"]
 
 
 def select(all_chapters: list[Chapter], areas=None, wave: int | None = None) -> list[Chapter]:

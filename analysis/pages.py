@@ -58,6 +58,28 @@ class AreaPage:
         names = self.res.bydele.set_index("bydel_nr")["navn"]
         return [names[b] for b in self.area.bydele]
 
+    # --- Kort fortalt --------------------------------------------------------------------------------
+
+    def in_brief(self):
+        """Three or four plain sentences and the headline figures, with the trend verdicts."""
+        top = self.comp.sort_values("index", ascending=False).iloc[0]
+        lines = [
+            f"{self.area.name} har {fmt.number(self.roder['residents'].sum())} beboere "
+            f"({reference.delineation().baseline_year}). Størst er forskellen til resten af byen for "
+            f"{reference.indicator(top['indicator']).phrase}: {fmt.percent(top['area'])} mod "
+            f"{fmt.percent(top['rest'])} ({top['year']}).",
+            wording.trend_text(self.summary),
+            f"Planen ({wording.PLAN_STATUS[self.plan.status].lower()}) har {len(self.plan.goals)} mål med "
+            f"{len(self.status)} delmål: {tables.status_counts(self.status['status']) or 'ingen endnu'}.",
+        ]
+        verdicts = {r.indicator: wording.trend_verdict(r) for r in self.summary.itertuples()}
+        figures = [
+            f"- **{r.label}:** {fmt.percent(r.area)} i området, {fmt.percent(r.rest)} i resten af byen ({r.year}). "
+            f"Udvikling: {verdicts.get(r.indicator, wording.NO_CLEAR_CHANGE).lower()}."
+            for r in self.comp.itertuples()
+        ]
+        return display.md(" ".join(lines) + "\n\n" + "\n".join(figures))
+
     # --- Indledning ---------------------------------------------------------------------------------
 
     def intro(self):
