@@ -6,7 +6,7 @@ export UV_LINK_MODE := copy
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: help env data book test lint benchmark clean
+.PHONY: help env data book test lint benchmark clean review publish
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,12 +24,19 @@ data: env  ## fetch and verify the raw inputs into data/raw
 book: env  ## build the whole site into _build/html (incremental; --area/--wave via ARGS=...)
 	$(PY) -m analysis build $(ARGS)
 
-test: book  ## lint, then unit, notebook (nbval), end-to-end and browser tests
+test: book  ## lint, unit, notebook (nbval), end-to-end and browser tests; then the review of the book's changes
 	$(PY) -m ruff check analysis tests scripts book/chapters
 	$(PY) -m pytest --nbval tests book/chapters $(PYTEST_ARGS)
+	$(PY) -m analysis review --out test-artifacts
 
 lint: env  ## ruff on the package, tests, scripts and the generated notebooks
 	$(PY) -m ruff check analysis tests scripts book/chapters
+
+review: env  ## compare the built book with the last published edition (test-artifacts/review.md)
+	$(PY) -m analysis review --out test-artifacts
+
+publish: env  ## record the built book as the next edition (editions/<n>.json; commit it)
+	$(PY) -m analysis publish
 
 benchmark: env  ## measure build times, write docs/benchmarks.md
 	$(PY) scripts/benchmark.py

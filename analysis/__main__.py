@@ -72,6 +72,20 @@ def cmd_plan(args) -> None:
         print(f'wrote plans/{slug}.md (status: udkast); edit it, then run `make book ARGS="--area {slug}"`')
 
 
+def cmd_publish(args) -> None:
+    from . import editions
+
+    path = editions.publish()
+    print(f"wrote {path.relative_to(paths.ROOT)}: commit it, so the next review and revision notes compare with it")
+
+
+def cmd_review(args) -> None:
+    from . import editions
+
+    line, md = editions.review(Path(args.out), ref=args.against)
+    print(md.read_text(encoding="utf-8") if args.print else f"review: {line}\nwrote {md} and review.html")
+
+
 def cmd_build(args) -> None:
     from . import build
 
@@ -121,6 +135,21 @@ def main(argv=None) -> int:
         help=f"area to draft a plan for; one of: {', '.join(slugs)}",
     )
     plan_p.add_argument("--force", action="store_true", help="replace an existing plan with the draft")
+    sub.add_parser(
+        "publish",
+        help="record the current build as the next edition (editions/<n>.json, committed)",
+        description="Record what the current build publishes: figures, target statuses, chapter prose, pages, "
+        "data and plan versions. Reviews and revision notes compare with the last edition.",
+    )
+    review_p = sub.add_parser(
+        "review",
+        help="compare the current build with the last published edition; write review.md and review.html",
+        description="Report the figures that moved beyond rounding, changed target statuses, chapters whose "
+        "text changed (word-level diff), pages added or removed, and the data and plan versions.",
+    )
+    review_p.add_argument("--against", metavar="GIT_REF", help="compare with the last edition at this git ref")
+    review_p.add_argument("--out", default="test-artifacts", help="folder for review.md and review.html")
+    review_p.add_argument("--print", action="store_true", help="print the whole report")
     args = parser.parse_args(argv)
     from .build import BuildError
     from .load import DataError
@@ -129,7 +158,7 @@ def main(argv=None) -> int:
 
     try:
         commands = {"fetch": cmd_fetch, "validate": cmd_validate, "delineate": cmd_delineate, "toc": cmd_toc}
-        commands |= {"build": cmd_build, "plan": cmd_plan}
+        commands |= {"build": cmd_build, "plan": cmd_plan, "publish": cmd_publish, "review": cmd_review}
         commands[args.command](args)
     except (BuildError, DataError, FetchError, PlanError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)

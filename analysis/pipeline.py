@@ -56,6 +56,24 @@ def members(path: Path = paths.MEMBERS) -> pd.DataFrame:
     return df
 
 
+def check_members(frozen: pd.DataFrame, by_rule: pd.DataFrame) -> None:
+    """The frozen membership must be what the delineation rule gives; after a change of the rule
+    (areas.toml [delineation]) the book would describe one rule and show the areas of another."""
+
+    def pairs(df):
+        return set(zip(df["slug"], df["rode_nr"].astype(int), strict=True))
+
+    frozen_pairs, rule_pairs = pairs(frozen), pairs(by_rule)
+    if frozen_pairs != rule_pairs:
+        r = reference.delineation()
+        raise load.DataError(
+            f"analysis/reference/area_members.csv no longer follows the delineation rule in areas.toml "
+            f"(threshold {r.threshold:g}, baseline year {r.baseline_year}): {len(rule_pairs - frozen_pairs)} roder "
+            f"would join and {len(frozen_pairs - rule_pairs)} would leave the areas. Run `python -m analysis "
+            "delineate` to re-delineate (and review the change), or restore the rule."
+        )
+
+
 def compute_members(inputs: Inputs) -> pd.DataFrame:
     rule = reference.delineation()
     scores = delineate.baseline_scores(inputs.rode_obs, rule.baseline_year, rule.construction)
@@ -162,6 +180,7 @@ def prepare(
     permutations = reference.param("sensitivity", "permutations") if permutations is None else permutations
     inputs = load_inputs(raw_dir)
     member_table = members()
+    check_members(member_table, compute_members(inputs))
     year = reference.delineation().baseline_year
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs.rode_obs.to_csv(out_dir / "obs_rode.csv", index=False)
