@@ -26,7 +26,7 @@ book: env  ## build the whole site into _build/html (incremental; --area/--wave 
 
 test: book  ## lint, unit, notebook (nbval), end-to-end and browser tests; then the review of the book's changes
 	$(PY) -m ruff check analysis tests scripts book/chapters
-	$(PY) -m pytest --nbval tests book/chapters $(PYTEST_ARGS)
+	$(PY) -m pytest --color=no --nbval --nbval-sanitize-with book/nbval-sanitize.cfg tests book/chapters $(PYTEST_ARGS)
 	$(PY) -m analysis review --out test-artifacts
 
 lint: env  ## ruff on the package, tests, scripts and the generated notebooks
