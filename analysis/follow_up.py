@@ -57,7 +57,11 @@ def plan_table(plan: Plan, series: pd.DataFrame, supplied: pd.DataFrame) -> pd.D
                 **evaluate(t, series, plan.area, supplied),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(rows[0]) if rows else PLAN_COLUMNS)
+
+
+PLAN_COLUMNS = ["goal_id", "goal", "target_id", "text", "measure_kind", "measure", "rule", "target_year", "page"]
+PLAN_COLUMNS += list(targets._empty())
 
 
 def policy_table(series: pd.DataFrame, slug: str, listed: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -110,21 +114,31 @@ def _wilson(x: float, n: float) -> tuple[float, float]:
 
 
 def _count_row(listed: pd.DataFrame, slug: str, base: int) -> dict:
-    """Estates on the government's list: count in the base year and the latest list."""
+    """Estates on the government's list: the first list from the policy's base year on against the
+    list of the target year (or the last list before it)."""
     counts = counts_by_year(listed, slug)
-    if base not in counts.index:
-        return {"status": "grey", "note": f"ingen liste for {base}"}
-    now = int(counts.index.max())
-    res = targets.count_status(counts[base], counts[now], now, 0.5)
-    status = res["status"] if counts[base] > 0 else "met"
+    target = targets.years().target
+    after, before = counts[counts.index >= base], counts[counts.index <= target]
+    if after.empty or before.empty:
+        return {"status": "grey", "note": "ingen liste i perioden"}
+    y0, y1 = int(after.index.min()), int(before.index.max())
+    res = targets.count_status(counts[y0], counts[y1], y1, 0.5)
+    note = (
+        f"Regeringens liste for {base} er ikke fundet; udgangspunktet er listen for {y0}. " if y0 != base else ""
+    ) + (
+        "Kriterierne for listen blev ændret i 2013/14 og 2018, så antallene er ikke helt sammenlignelige. "
+        f"Seneste liste: {int(counts.index.max())} med {int(counts.iloc[-1])} områder."
+    )
+    status = res["status"] if counts[y0] > 0 else "grey"
     return {
-        "baseline": float(counts[base]),
-        "baseline_year": base,
-        "latest": float(counts[now]),
-        "latest_year": now,
-        "goal_value": counts[base] * 0.5,
+        "baseline": float(counts[y0]),
+        "baseline_year": y0,
+        "latest": float(counts[y1]),
+        "latest_year": y1,
+        "goal_value": counts[y0] * 0.5,
         "status": status,
         "unit": "antal",
+        "note": note,
     }
 
 

@@ -70,7 +70,8 @@ class AreaPage:
             f"{fmt.percent(top['rest'])} ({top['year']}).",
             wording.trend_text(self.summary),
             f"Planen ({wording.PLAN_STATUS[self.plan.status].lower()}) har {len(self.plan.goals)} mål med "
-            f"{len(self.status)} delmål: {tables.status_counts(self.status['status']) or 'ingen endnu'}.",
+            f"{len(self.status)} delmål"
+            + (f": {tables.status_counts(self.status['status'])}." if len(self.status) else "."),
         ]
         verdicts = {r.indicator: wording.trend_verdict(r) for r in self.summary.itertuples()}
         figures = [
@@ -219,6 +220,18 @@ class AreaPage:
     def goals(self):
         """One subsection per area goal: why, targets, initiatives, measured by."""
         out = []
+        if self.plan.published_goals:
+            pages = sorted({p for _, p in self.plan.published_goals if p})
+            src = self.plan.source_text() + (f", s. {', '.join(map(str, pages))}" if pages else "")
+            items = "\n".join(f"{i}. {display.escape(t)}" for i, (t, _) in enumerate(self.plan.published_goals, 1))
+            out.append(display.md(f"**Planens mål** ({src}):\n\n{items}"))
+        if not self.plan.goals:
+            out.append(
+                display.md(
+                    "Der er endnu ingen mål med konkrete delmål i planens datadel, så der vises ingen status. "
+                    "Politikkens fælles mål og deres status står under Opfølgning."
+                )
+            )
         for goal in self.plan.goals:
             mine = self.status[self.status["goal_id"] == goal.id]
             policy_goal = reference.policy().goals[goal.policy_goal]["name"]
@@ -270,6 +283,8 @@ class AreaPage:
     # --- Opfølgning ---------------------------------------------------------------------------------
 
     def follow_up(self):
+        if self.status.empty:
+            return display.md("Planen har endnu ingen delmål, der kan følges op på.")
         t = tables.plan_targets(self.status)
         return display.table(
             t.assign(Delmål=[display.escape(g) for g in self.status["goal"]])[["Delmål", *t.columns]],

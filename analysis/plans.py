@@ -26,6 +26,7 @@ def folder() -> Path:
     """The plans folder: $UDSATTE_PLANS, else plans/ in the project."""
     return Path(os.environ.get(PLANS_ENV, paths.ROOT / "plans"))
 
+
 STATUSES = ("udkast", "vedtaget")
 RULE_KINDS = ("close_gap", "fixed", "change", "floor", "count_reduction")
 INITIATIVE_STATUSES = ("planlagt", "i gang", "afsluttet")
@@ -98,6 +99,8 @@ class Plan:
     council_ref: str = ""
     sections: dict[str, str] = field(default_factory=dict)
     file: str = ""
+    # goals named by the published plan whose targets could not be read: (title, page)
+    published_goals: tuple[tuple[str, int | None], ...] = ()
 
     @property
     def targets(self) -> list[tuple[Goal, Target]]:
@@ -350,7 +353,7 @@ def parse(text: str, file: str, slug: str | None = None) -> Plan:
     if not isinstance(data, dict):
         raise PlanError(f"{file}:2: the front matter must be a set of 'key: value' fields")
     c = _Checker(file, _line_map(node, 1))
-    allowed = {"area", "title", "status", "adopted", "council_ref", "source", "vision", "goals"}
+    allowed = {"area", "title", "status", "adopted", "council_ref", "source", "vision", "goals", "published_goals"}
     _known(c, (), data, allowed)
     slugs = [a.slug for a in reference.areas()]
     if data.get("area") not in slugs:
@@ -369,6 +372,12 @@ def parse(text: str, file: str, slug: str | None = None) -> Plan:
     if source and (not isinstance(source, dict) or not {"title", "year"} <= set(source)):
         c.add(("source",), source, "expected title, publisher, year and url of the published plan")
         source = {}
+    published = data.get("published_goals") or []
+    if not isinstance(published, list) or not all(isinstance(g, dict) and g.get("title") for g in published):
+        c.add(("published_goals",), published, "expected a list of goals with a title and a page: {title: …, page: 3}")
+        published = []
+    if published and not source:
+        c.add(("published_goals",), len(published), "goals from a published plan need its source block")
     goals = data.get("goals") or []
     if not isinstance(goals, list):
         c.add(("goals",), goals, "expected a list of goals")
@@ -394,6 +403,7 @@ def parse(text: str, file: str, slug: str | None = None) -> Plan:
         council_ref=str(data.get("council_ref", "")),
         sections=sections(body, file, body_line),
         file=file,
+        published_goals=tuple((g["title"], g.get("page")) for g in published),
     )
 
 

@@ -183,12 +183,17 @@ def plan_intro(plan, area, wave) -> str:
     if plan.council_ref:
         text += f" ({plan.council_ref})"
     text += "."
-    if plan.source:
+    if plan.source and plan.goals:
         text += f" Målene er gengivet fra {plan.source_text()}."
-    if plan.status == "udkast":
+    elif plan.source:
         text += (
-            " Planen er et udkast: målene er foreslået ud fra data og er ikke vedtaget. Planlæggerne "
-            "retter dem i plans/" + area.slug + ".md."
+            f" Planen er offentliggjort som {plan.source_text()}. Dens mål er gengivet under Forandringsstrategi; "
+            "delmål, indsatser og budgetter kunne ikke læses i de offentligt tilgængelige kilder og er ikke gengivet."
+        )
+    if plan.status == "udkast" and plan.goals:
+        text += (
+            " Målene i denne udgave er et udkast foreslået ud fra data og er ikke vedtaget. Planlæggerne "
+            f"retter dem i plans/{area.slug}.md."
         )
     return text
 
