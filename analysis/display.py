@@ -28,14 +28,17 @@ def escape(text: object) -> str:
 
 
 def figure(fig, name: str, alt: str, caption: str) -> Markdown:
-    """Save a figure as PNG (stable bytes: no timestamp metadata) and return a MyST figure."""
+    """Save a figure as PNG (stable bytes: no timestamp metadata) and return a MyST figure whose
+    caption ends with the chart's source (``fig.source``). The image keeps its own width on wide
+    screens and shrinks to the column on phones."""
     FIGURES.mkdir(parents=True, exist_ok=True)
     fig.savefig(FIGURES / f"{name}.png", metadata={"Software": None})
     plt.close(fig)
     alt = " ".join(alt.split()).replace(":", " –")
+    source = getattr(fig, "source", "")
     return Markdown(
-        f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n:width: 100%\n\n"
-        f"{caption}\n:::\n"
+        f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n\n"
+        f"{caption} {source}\n:::\n"
     )
 
 

@@ -200,7 +200,7 @@ class AreaPage:
         ts = trends.series_with_interval(self.res.series, self.slug)
         panels = [(i.key, i.short) for i in reference.indicators() if i.rode_column]
         return display.figure(
-            charts.trend_panel(ts, panels, ncols=len(panels)),
+            charts.trend_panel(ts, panels),
             f"{self.slug}-udvikling",
             alt=f"Tre små linjediagrammer {self.res.period} for {self.area.name}, resten af byen og hele København, "
             "et for hver indikator med tal for roder. " + wording.trend_text(self.summary),

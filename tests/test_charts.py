@@ -1,0 +1,81 @@
+"""Charts readable on a phone: every text at least MIN_FONT points (11 px on a 390 px screen),
+inside its figure, and line labels that do not overlap."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.text import Text
+
+from analysis import charts, city_pages, trends
+from analysis.pages import AreaPage
+
+PHONE_COLUMN_PX = 342  # the article column at 390 px
+
+
+def _texts(fig):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    hidden = {id(t) for ax in fig.axes if not ax.axison for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text)}
+    for ax in fig.axes:  # tick labels outside the view limits are not drawn
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            hidden |= {id(t.label1) for t in axis.get_major_ticks() if not lo - 1e-9 <= t.get_loc() <= hi + 1e-9}
+    for t in fig.findobj(Text):
+        if t.get_visible() and t.get_text().strip() and id(t) not in hidden:
+            yield t, t.get_window_extent(renderer)
+
+
+def check(fig):
+    width_px = fig.get_figwidth() * fig.dpi
+    problems = []
+    for t, box in _texts(fig):
+        on_phone = t.get_fontsize() * fig.dpi / 72 * min(1, PHONE_COLUMN_PX / width_px)
+        if on_phone < 11:
+            problems.append(f"{t.get_text()!r}: {on_phone:.1f} px on a phone")
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.width + 1 or box.y1 > fig.bbox.height + 1:
+            problems.append(f"{t.get_text()!r} is cut off: {box.bounds} outside {fig.bbox.bounds}")
+    plt.close(fig)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def page(built_site):
+    return AreaPage("noerrebro")
+
+
+def test_area_charts(page):
+    res = page.res
+    geom = res.areas[res.areas["slug"] == "noerrebro"]
+    check(charts.locator_map(res.bydele, res.areas, highlight=["noerrebro"], roder=page.roder, focus=True))
+    bars = page.comp.sort_values("index", ascending=False)
+    check(charts.index_bars(bars, "Højest: ikke-vestlig herkomst, indeks 233"))
+    check(
+        charts.index_map(
+            res.roder,
+            "index_non_western",
+            "Ikke-vestlig herkomst, indeks 2010",
+            outline=geom,
+            bydele=res.bydele,
+            focus=geom,
+        )
+    )
+    ts = trends.series_with_interval(res.series, "noerrebro")
+    check(charts.trend_panel(ts, [("low_education", "Lav/ingen uddannelse"), ("low_income", "Lav indkomst")]))
+    check(charts.rank_intervals(page.members.dropna(subset=["median_rank"]), "Nørrebro: roderne"))
+
+
+def test_city_charts(built_site):
+    res = city_pages.res()
+    check(charts.locator_map(res.bydele, res.areas))
+    check(charts.probability_map(res.roder, res.areas))
+    rel = trends.relative_income(res.income)
+    names = dict(zip(res.bydele["bydel_nr"], res.bydele["navn"], strict=True))
+    check(charts.income_relative(rel, {}, names, (2000, 2011)))
+
+
+def test_spread_labels_keeps_a_gap_and_order():
+    # 10, 10.5 and 11 with a gap of 1: spread to 9.5, 10.5, 11.5 (centred on the lines' mean 10.5)
+    assert charts.spread_labels([10.0, 10.5, 11.0], gap=1.0) == pytest.approx([9.5, 10.5, 11.5])
+    # already apart: unchanged
+    assert charts.spread_labels([1.0, 5.0], gap=1.0) == pytest.approx([1.0, 5.0])
