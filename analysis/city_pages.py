@@ -1,4 +1,8 @@
-"""What the city-wide pages show (front page, "i tal", targets, waves, data): one function per cell."""
+"""What the city-wide pages show (front page, "i tal", targets, waves, data): one function per cell.
+
+One module for the five city-wide pages (they share the prepared results and a few helpers), hence
+a little over 400 lines.
+"""
 
 from __future__ import annotations
 

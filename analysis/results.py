@@ -13,44 +13,23 @@ import pandas as pd
 from . import paths
 
 
+def _read(name: str, reader):
+    """A lazily read, cached result file of the prepared folder."""
+    return cached_property(lambda self: reader(self.folder / name))
+
+
 @dataclass
 class Results:
     folder: Path = paths.DERIVED
 
-    def _csv(self, name: str, **kw) -> pd.DataFrame:
-        return pd.read_csv(self.folder / name, **kw)
-
-    @cached_property
-    def series(self) -> pd.DataFrame:
-        return self._csv("area_series.csv")
-
-    @cached_property
-    def roder(self) -> gpd.GeoDataFrame:
-        return gpd.read_file(self.folder / "roder.geojson")
-
-    @cached_property
-    def bydele(self) -> gpd.GeoDataFrame:
-        return gpd.read_file(self.folder / "bydele.geojson")
-
-    @cached_property
-    def areas(self) -> gpd.GeoDataFrame:
-        return gpd.read_file(self.folder / "areas.geojson")
-
-    @cached_property
-    def members(self) -> pd.DataFrame:
-        return self._csv("area_members.csv")
-
-    @cached_property
-    def estates(self) -> gpd.GeoDataFrame:
-        return gpd.read_file(self.folder / "estates.geojson")
-
-    @cached_property
-    def renewal(self) -> pd.DataFrame:
-        return self._csv("renewal.csv")
-
-    @cached_property
-    def income(self) -> pd.DataFrame:
-        return self._csv("income_bydel.csv")
+    series = _read("area_series.csv", pd.read_csv)
+    members = _read("area_members.csv", pd.read_csv)
+    renewal = _read("renewal.csv", pd.read_csv)
+    income = _read("income_bydel.csv", pd.read_csv)
+    roder = _read("roder.geojson", gpd.read_file)
+    bydele = _read("bydele.geojson", gpd.read_file)
+    areas = _read("areas.geojson", gpd.read_file)
+    estates = _read("estates.geojson", gpd.read_file)
 
     @cached_property
     def notes(self) -> list[str]:
