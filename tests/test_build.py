@@ -228,17 +228,18 @@ def test_generated_chapters_carry_no_volatile_metadata(built_site):
 
 
 def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypatch, built_site):
-    """Round trip as a planner: add an initiative to Nørrebro's plan, rebuild: the area page shows it,
-    its revision note names it, and only the pages that show Nørrebro's plan are executed."""
+    """Round trip as a planner: add an initiative to Amager/Sundby's plan, rebuild: the area page shows
+    it, its revision note names it, and only the pages that show that plan are executed."""
     from analysis import plans
 
     shutil.copytree(plans.folder(), tmp_path / "plans")
-    path = tmp_path / "plans" / "noerrebro.md"
+    path = tmp_path / "plans" / "amager-sundby.md"
     text = path.read_text(encoding="utf-8")
+    assert "  initiatives: []" in text
     path.write_text(
         text.replace(
             "  initiatives: []",
-            "  initiatives:\n  - name: Lektiecafé i Mjølnerparken\n    lead: BUF\n    partners: [Bydelsmødrene]",
+            "  initiatives:\n  - name: Lektiecafé i Urbanplanen\n    lead: BUF\n    partners: [Bydelsmødrene]",
             1,
         ),
         encoding="utf-8",
@@ -255,8 +256,8 @@ def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypat
     chapters = book.chapters()
     results = build.run_chapters(chapters, chapters, paths.DERIVED, jobs=2, log=lambda _: None)
     executed = sorted(r.name for r in results if r.status == "executed")
-    assert executed == ["boelge-2012", "forside", "maal", "omraader/noerrebro"]
-    page = (out / "omraader" / "noerrebro.ipynb").read_text(encoding="utf-8")
-    assert "Lektiecafé i Mjølnerparken" in page and "Bydelsmødrene" in page
-    note = nbformat.read(out / "omraader" / "noerrebro.ipynb", as_version=4).cells[-1].source
-    assert "planen" in note and "tilføjet: indsatsen »Lektiecafé i Mjølnerparken«" in note
+    assert executed == ["boelge-2013", "forside", "maal", "omraader/amager-sundby"]
+    page = (out / "omraader" / "amager-sundby.ipynb").read_text(encoding="utf-8")
+    assert "Lektiecafé i Urbanplanen" in page and "Bydelsmødrene" in page
+    note = nbformat.read(out / "omraader" / "amager-sundby.ipynb", as_version=4).cells[-1].source
+    assert "planen" in note and "tilføjet: indsatsen »Lektiecafé i Urbanplanen«" in note

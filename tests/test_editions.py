@@ -36,8 +36,9 @@ def test_data_change_reports_moved_figures_old_and_new(current):
 
 def test_plan_change_reports_the_added_target(current, tmp_path, monkeypatch):
     shutil.copytree(plans.folder(), tmp_path / "plans")
-    path = tmp_path / "plans" / "noerrebro.md"
+    path = tmp_path / "plans" / "amager-sundby.md"
     text = path.read_text(encoding="utf-8")
+    assert "  initiatives: []" in text
     added = (
         "  - id: tryghed-2020\n    text: Flere føler sig trygge\n    measure:\n      source: Tryghedsindekset\n"
         "    rule:\n      kind: change\n      value: 5\n    baseline_year: 2011\n    target_year: 2020\n"
@@ -46,9 +47,9 @@ def test_plan_change_reports_the_added_target(current, tmp_path, monkeypatch):
     monkeypatch.setenv(plans.PLANS_ENV, str(tmp_path / "plans"))
     changed = editions.snapshot()
     report = editions.report(editions.compare(current, changed), "sidste udgave")
-    assert "- noerrebro|tryghed-2020: ny → no-data" in report
-    assert "Plan noerrebro:" in report
-    assert "### omraader/noerrebro" not in report  # prose comes from the built chapters, not rebuilt here
+    assert "- amager-sundby|tryghed-2020: ny → no-data" in report
+    assert "Plan amager-sundby:" in report
+    assert "### omraader/amager-sundby" not in report  # prose comes from the built chapters, not rebuilt here
 
 
 def test_rule_change_without_redelineation_fails(monkeypatch):
