@@ -69,7 +69,9 @@ def chapters() -> list[Chapter]:
     return out
 
 
-STATIC_PAGES = ["book/metode", "book/ordliste", "book/skriv-en-plan", "book/rettelser"]
+CITY_PAGES = ["book/sammenlign"]  # static pages under "Byen"
+METHOD_PAGES = ["book/metode", "book/ordliste", "book/skriv-en-plan", "book/rettelser"]
+STATIC_PAGES = CITY_PAGES + METHOD_PAGES
 
 
 def select(all_chapters: list[Chapter], areas=None, wave: int | None = None) -> list[Chapter]:
@@ -91,7 +93,8 @@ def select(all_chapters: list[Chapter], areas=None, wave: int | None = None) -> 
 def toc() -> dict:
     """The _toc.yml content: city pages, one part per plan wave, method and data."""
     by_name = {c.name: c for c in chapters()}
-    parts = [{"caption": "Byen", "chapters": [{"file": by_name["tal"].docname}, {"file": by_name["maal"].docname}]}]
+    city = [{"file": by_name["tal"].docname}, {"file": by_name["maal"].docname}, *({"file": p} for p in CITY_PAGES)]
+    parts = [{"caption": "Byen", "chapters": city}]
     for wave in reference.waves():
         page = by_name[f"boelge-{wave.year}"]
         sections = [{"file": by_name[f"omraader/{a.slug}"].docname} for a in reference.areas_in_wave(wave.year)]
@@ -99,7 +102,7 @@ def toc() -> dict:
     parts.append(
         {
             "caption": "Metode og data",
-            "chapters": [{"file": p} for p in STATIC_PAGES] + [{"file": by_name["data"].docname}],
+            "chapters": [{"file": p} for p in METHOD_PAGES] + [{"file": by_name["data"].docname}],
         }
     )
     return {"format": "jb-book", "root": by_name["forside"].docname, "parts": parts}

@@ -470,6 +470,10 @@ def jupyter_book(stage: Path, config: Path, log) -> None:
         "-q",
     ]
     t0 = time.perf_counter()
+    # Sphinx does not overwrite a static file it copied before (book/_static, the open data), so an
+    # edited stylesheet or script would stay stale in the persistent folder: copy them afresh.
+    for copied in ("_static", "data"):
+        shutil.rmtree(stage / "_build" / "html" / copied, ignore_errors=True)
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])

@@ -6,6 +6,7 @@ workbook per area, and ordbog.csv (the data dictionary: file, column, meaning).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import zipfile
@@ -148,6 +149,26 @@ def _normalise_xlsx(path: Path) -> None:
             zout.writestr(zipfile.ZipInfo(name, date_time=(2015, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
+def compare_data(derived: Path) -> dict:
+    """The data of the page "Sammenlign områderne": every area's and the city's rate per indicator
+    and year (rode level; the areas are thousands of residents, far above the disclosure floor)."""
+    series = pd.read_csv(derived / "area_series.csv")
+    s = series[(series["level"] == "rode") & series["rate"].notna()]
+    keys = [i.key for i in reference.indicators() if i.rode_column]
+    units = [{"id": a.slug, "name": a.name} for a in reference.areas()] + [{"id": "kbh", "name": "Hele København"}]
+    rates: dict[str, dict[str, list]] = {}
+    for unit in units:
+        part = s[(s["slug"] == "alle") & (s["group"] == "city")] if unit["id"] == "kbh" else s[
+            (s["slug"] == unit["id"]) & (s["group"] == "area")
+        ]
+        rates[unit["id"]] = {
+            k: [[int(y), round(float(r), 2)] for y, r in part[part["indicator"] == k][["year", "rate"]].to_numpy()]
+            for k in keys
+        }
+    names = {i.key: i.name for i in reference.indicators()}
+    return {"units": units, "indicators": [{"key": k, "name": names[k]} for k in keys], "rates": rates}
+
+
 def write_site_data(derived: Path, dest: Path) -> Path:
     """Write every download into dest (replaced whole, so no stale file survives)."""
     tmp = dest.with_name(dest.name + ".tmp")
@@ -168,6 +189,7 @@ def write_site_data(derived: Path, dest: Path) -> Path:
             members[members["slug"] == area.slug][["rode_nr", "rodenavn"]].to_excel(xl, sheet_name="roder", index=False)
         _normalise_xlsx(tmp / "omraader" / f"{area.slug}.xlsx")
     pd.DataFrame(DICTIONARY, columns=["file", "column", "description"]).to_csv(tmp / "ordbog.csv", index=False)
+    (tmp / "sammenlign.json").write_text(json.dumps(compare_data(derived), ensure_ascii=False), encoding="utf-8")
     shutil.rmtree(dest, ignore_errors=True)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp.replace(dest)

@@ -509,3 +509,19 @@ def test_accessibility(path, base_url, desktop):
     page, _ = open_page(desktop, base_url + path)
     violations = run_axe(page)
     assert not violations, f"{path}: axe WCAG 2 A/AA violations:\n{describe_violations(violations)}"
+
+
+def test_compare_page_keeps_the_choice_in_the_url_and_matches_the_area_pages(base_url, phone):
+    page, problems = open_page(phone, base_url + "book/sammenlign.html?a=noerrebro&b=kbh")
+    page.wait_for_selector("#sammenlign-resultat table")
+    assert page.locator("#valg-a").input_value() == "noerrebro"
+    cells = page.locator("#sammenlign-resultat tbody tr").first.locator("td").all_inner_texts()
+    area, _ = open_page(phone, base_url + AREA_DIR + "noerrebro.html")
+    key_row = area.locator("table.tabel tbody tr").first.locator("td").all_inner_texts()
+    # the same indicator, year and share as the first row of the area page's key figures
+    assert cells[:3] == key_row[:3], (cells, key_row)
+    page.select_option("#valg-b", "amager-sundby")
+    assert "b=amager-sundby" in page.url
+    assert "Amager/Sundby" in page.locator("#sammenlign-resultat caption").inner_text()
+    rows = page.locator("#sammenlign-resultat tbody tr").count()
+    assert page.locator("figure.sammenlign-figur svg").count() == rows == 3 and not problems
