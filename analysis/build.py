@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -470,13 +471,18 @@ def jupyter_book(stage: Path, config: Path, log) -> None:
         "-q",
     ]
     t0 = time.perf_counter()
-    # Sphinx does not overwrite a static file it copied before (book/_static, the open data), so an
-    # edited stylesheet or script would stay stale in the persistent folder: copy them afresh.
-    for copied in ("_static", "data"):
-        shutil.rmtree(stage / "_build" / "html" / copied, ignore_errors=True)
+    # Sphinx does not overwrite a file it copied before (book/_static, the open data), so an edited
+    # stylesheet, script or download would stay stale in the persistent folder: remove the old copies.
+    html_dir = stage / "_build" / "html"
+    for source, copied in ((paths.BOOK / "_static", html_dir / "_static"), (paths.SITE_EXTRA, html_dir)):
+        for f in source.rglob("*"):
+            if f.is_file():
+                (copied / f.relative_to(source)).unlink(missing_ok=True)
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT)
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr).strip().splitlines()
+        causes = [line for line in lines if re.search(r"WARNING|ERROR|Error:|error \(", line)]
+        tail = "\n".join((causes or lines)[-25:])
         raise BuildError(f"jupyter-book build failed (warnings are errors); the published site is unchanged.\n{tail}")
     log(f"jupyter-book: built in {time.perf_counter() - t0:.1f} s")
 

@@ -62,6 +62,10 @@ def overview_map():
     )
 
 
+def interactive_map():
+    return display.interactive_map(2, "Kort over Københavns roder med de seks udsatte byområder")
+
+
 def area_list():
     members = res().members.groupby("slug").agg(roder=("rode_nr", "size"), beboere=("residents", "sum"))
     all_plans = plans.load_all()

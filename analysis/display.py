@@ -64,6 +64,16 @@ def table(df: pd.DataFrame, caption: str | None = None, html_columns: tuple[str,
     )
 
 
+def interactive_map(depth: int, label: str, focus: str = "") -> HTML:
+    """The interactive map (book/_static/kort.js) on a page `depth` folders below the site root."""
+    src = "../" * depth + "data/kort.json"
+    return HTML(
+        f'<div class="kort" data-src="{src}" data-focus="{html.escape(focus)}" data-label="{html.escape(label)}">'
+        "<noscript>Det interaktive kort kræver JavaScript; de samme tal står i tabellerne og i "
+        "downloadfilerne.</noscript></div>"
+    )
+
+
 def downloads(slug: str | None, depth: int) -> str:
     """HTML links to the open-data files in the site's /data folder, relative to a page `depth`
     folders below the site root (so the links work wherever the site is hosted)."""

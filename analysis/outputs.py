@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import disclosure, reference
+from . import disclosure, paths, reference
 from .pipeline import PUBLISH_CRS
 
 INDICATOR_COLUMNS = [
@@ -169,7 +169,7 @@ def compare_data(derived: Path) -> dict:
     return {"units": units, "indicators": [{"key": k, "name": names[k]} for k in keys], "rates": rates}
 
 
-def write_site_data(derived: Path, dest: Path) -> Path:
+def write_site_data(derived: Path, dest: Path, raw_dir: Path = paths.RAW) -> Path:
     """Write every download into dest (replaced whole, so no stale file survives)."""
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -190,6 +190,11 @@ def write_site_data(derived: Path, dest: Path) -> Path:
         _normalise_xlsx(tmp / "omraader" / f"{area.slug}.xlsx")
     pd.DataFrame(DICTIONARY, columns=["file", "column", "description"]).to_csv(tmp / "ordbog.csv", index=False)
     (tmp / "sammenlign.json").write_text(json.dumps(compare_data(derived), ensure_ascii=False), encoding="utf-8")
+    from .webmap import map_data
+
+    (tmp / "kort.json").write_text(
+        json.dumps(map_data(derived, raw_dir), ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
     shutil.rmtree(dest, ignore_errors=True)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp.replace(dest)

@@ -107,6 +107,9 @@ class AreaPage:
             caption=f"{self.area.name}: områdets roder (orange) og nabobydelene.",
         )
 
+    def interactive_map(self):
+        return display.interactive_map(3, f"Kort over roderne i og omkring {self.area.name}", focus=self.slug)
+
     # --- i dag --------------------------------------------------------------------------------------
 
     def key_figures(self):

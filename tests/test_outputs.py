@@ -46,3 +46,20 @@ def test_missing_values_are_empty_not_zero(site_data):
     area = pd.read_csv(site_data / "omraader" / "noerrebro.csv")
     income_2014 = area[(area["indicator"] == "low_income") & (area["year"] == 2014)]
     assert income_2014.empty or income_2014["rate"].isna().all()
+
+
+def test_map_data_respects_disclosure(site_data):
+    import json
+
+    data = json.loads((site_data / "kort.json").read_text(encoding="utf-8"))
+    obs = pd.read_csv(paths.DERIVED / "obs_rode.csv", dtype={"unit_id": str})
+    residents = obs.drop_duplicates(["unit_id", "year"]).set_index(["unit_id", "year"])["residents"]
+    floor = reference.param("disclosure", "min_residents")
+    checked = 0
+    for rode in data["roder"]:
+        for key, (base, latest) in rode["values"].items():
+            for year, value in zip(data["years"][key], (base, latest), strict=True):
+                if residents.get((str(rode["nr"]), year), 0) < floor:
+                    assert value is None, (rode["name"], key, year, value)
+                    checked += 1
+    assert checked > 0  # the real data has small roder, so the test can fail

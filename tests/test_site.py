@@ -525,3 +525,19 @@ def test_compare_page_keeps_the_choice_in_the_url_and_matches_the_area_pages(bas
     assert "Amager/Sundby" in page.locator("#sammenlign-resultat caption").inner_text()
     rows = page.locator("#sammenlign-resultat tbody tr").count()
     assert page.locator("figure.sammenlign-figur svg").count() == rows == 3 and not problems
+
+
+def test_interactive_map_on_a_phone(base_url, phone):
+    page, problems = open_page(phone, base_url + AREA_DIR + "noerrebro.html")
+    page.wait_for_selector("div.kort svg .kort-rode")
+    page.locator(".kort-rode.i-omraade").first.click()
+    info = page.locator(".kort-info").inner_text()
+    assert "i det udsatte byområde Nørrebro" in info and "%" in info, info
+    page.select_option(".kort-styring select", "low_income")
+    page.locator(".kort-rode.i-omraade").first.click()
+    assert "Lav indkomst" in page.locator(".kort-info").inner_text()
+    page.fill(".kort-styring input", "Mjølnerparken")
+    page.dispatch_event(".kort-styring input", "change")
+    assert "Mjølnerparken (almen boligafdeling)" in page.locator(".kort-soeg").inner_text()
+    box = page.locator("div.kort svg").bounding_box()
+    assert box and box["width"] <= PHONE["viewport"]["width"] and not problems
