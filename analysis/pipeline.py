@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import composite, delineate, indicators, load, paths, reference
+from . import composite, crosscheck, delineate, indicators, load, paths, reference
 
 PUBLISH_CRS = "EPSG:4326"
 
@@ -31,18 +31,25 @@ class Inputs:
     bydel_geo: gpd.GeoDataFrame
     rode_bydel: pd.Series
     notes: list[str]
+    population: pd.DataFrame | None = None  # BE4.3 (load.load_population)
+    crosscheck: crosscheck.Report | None = None  # cross-source checks of the inputs
 
 
 def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
     bydel_geo = load.load_bydel_geo(raw_dir)
     names = dict(zip(bydel_geo["bydel_nr"], bydel_geo["navn"], strict=True))
-    bydel_obs = indicators.bydel_observations(load.load_bydel(raw_dir), names)
+    bydel = load.load_bydel(raw_dir)
+    bydel_obs = indicators.bydel_observations(bydel, names)
     rode_geo = load.load_rode_geo(raw_dir)
     rode = load.load_rode(raw_dir)
     rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
     notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
     rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
-    return Inputs(bydel_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes)
+    population = load.load_population(raw_dir)
+    roster = rode_geo.set_index("rodenavn")["rode_nr"].map(rode_bydel)
+    weighted = rode.frame.merge(load.load_rode_weights(raw_dir), on=["rodenavn", "year"], how="left")
+    report = crosscheck.run(bydel, weighted, roster, population, load.load_income(raw_dir), names)
+    return Inputs(bydel_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes, population, report)
 
 
 def members(path: Path = paths.MEMBERS) -> pd.DataFrame:
