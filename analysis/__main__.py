@@ -36,6 +36,11 @@ def cmd_validate(args) -> None:
     print(f"ok: {inputs.rode_obs['unit_id'].nunique()} roder, {inputs.bydel_obs['unit_id'].nunique()} bydele")
     for note in inputs.notes:
         print(f"  note: {note}")
+    from . import crosscheck
+
+    print("cross-source checks (tolerances: analysis/reference/checks.toml):")
+    for line in crosscheck.summary(inputs.crosscheck):
+        print(f"  {line}")
 
 
 def cmd_delineate(args) -> None:

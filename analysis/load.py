@@ -300,3 +300,55 @@ def load_income(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     out = grouped.reset_index()
     out["mean_income"] = 1000 * out["income_1000"] / out["persons"]
     return out
+
+
+POPULATION_FILE = "kk-statistikbank/BE4.3_population_bydel_1991_2018.xlsx"
+POPULATION_COLUMNS = ("Generation_tekst", "Bydel:", "Sum af Antal personer")
+N_BYDELE = 10
+_BYDEL_LABEL = re.compile(r"^(?:Bydel - )?(\d{1,2})\. \S")
+_OUTSIDE_LABEL = re.compile(r"^(?:Bydel - )?Uden for inddeling$")
+
+
+def validate_population(df: pd.DataFrame, file: str = POPULATION_FILE) -> pd.DataFrame:
+    """BE4.3 rows (index = spreadsheet row) -> tidy (year, bydel_nr, population) on 31 December.
+
+    Generation_tekst is the count date (YYYYMMDD); only year-end counts are kept (the 2019 quarters
+    are dropped). "Uden for inddeling" (residents placed in no bydel) gets bydel_nr <NA>.
+    """
+    problems = Problems(file)
+    date_col, label_col, value_col = POPULATION_COLUMNS
+    if not check_columns(df, POPULATION_COLUMNS, problems):
+        problems.raise_if_any()
+    dates = pd.to_datetime(df[date_col].astype("string"), format="%Y%m%d", errors="coerce")
+    for i in df.index[dates.isna()]:
+        problems.add(i, date_col, df.at[i, date_col], "expected a date YYYYMMDD")
+    values = pd.to_numeric(df[value_col], errors="coerce")
+    for i in df.index[values.isna() | (values < 0) | (values % 1 != 0)]:
+        problems.add(i, value_col, df.at[i, value_col], "expected a whole number ≥ 0")
+    labels = df[label_col].astype("string").str.strip()
+    numbers = labels.str.extract(_BYDEL_LABEL, expand=False).astype("Int64")
+    outside = labels.str.fullmatch(_OUTSIDE_LABEL).fillna(False).astype(bool)
+    bad = ~outside & (numbers.isna() | (numbers < 1) | (numbers > N_BYDELE)).fillna(True).astype(bool)
+    for i in df.index[bad]:
+        problems.add(
+            i, label_col, df.at[i, label_col], f"expected 'N. Name' with N in 1-{N_BYDELE} or 'Uden for inddeling'"
+        )
+    out = pd.DataFrame({"date": dates, "bydel_nr": numbers.where(~outside), "population": values}, index=df.index)
+    for i in out.index[out.duplicated(["date", "bydel_nr"]) & out["date"].notna()]:
+        problems.add(i, f"{date_col}+{label_col}", (df.at[i, date_col], df.at[i, label_col]), "duplicate key")
+    year_end = out[(out["date"].dt.month == 12) & (out["date"].dt.day == 31)]
+    for date, group in year_end.groupby("date"):
+        missing = sorted(set(range(1, N_BYDELE + 1)) - set(group["bydel_nr"].dropna()))
+        if missing:
+            problems.add(None, label_col, missing, f"bydele missing for {date:%Y-%m-%d}")
+    if year_end.empty and not problems.items:
+        problems.add(None, date_col, None, "no year-end (31 December) counts in the file")
+    problems.raise_if_any()
+    tidy = year_end.assign(year=year_end["date"].dt.year.astype(int), population=year_end["population"].astype(int))
+    tidy = tidy[["year", "bydel_nr", "population"]].sort_values(["year", "bydel_nr"], na_position="last")
+    return tidy.reset_index(drop=True)
+
+
+def load_population(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """BE4.3: population by bydel on 31 December of each year (year, bydel_nr, population)."""
+    return validate_population(_statbank_table(POPULATION_FILE, raw_dir))

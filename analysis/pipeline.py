@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import composite, delineate, indicators, load, paths, reference, spatial
+from . import composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial
 
 PUBLISH_CRS = "EPSG:4326"
 
@@ -32,19 +32,73 @@ class Inputs:
     bydel_geo: gpd.GeoDataFrame
     rode_bydel: pd.Series
     notes: list[str]
+    population: pd.DataFrame | None = None  # BE4.3 (load.load_population)
+    crosscheck: crosscheck.Report | None = None  # cross-source checks of the inputs
 
 
 def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
     bydel_geo = load.load_bydel_geo(raw_dir)
     names = dict(zip(bydel_geo["bydel_nr"], bydel_geo["navn"], strict=True))
-    city_obs = indicators.city_observations(load.load_bydel(raw_dir))
+    bydel = load.load_bydel(raw_dir)
+    city_obs = indicators.city_observations(bydel)
     rode_geo = load.load_rode_geo(raw_dir)
     rode = load.load_rode(raw_dir)
     rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
     notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
     rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
     bydel_obs = indicators.bydel_from_roder(rode_obs, rode_bydel, names)
-    return Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes)
+    population = load.load_population(raw_dir)
+    roster = rode_geo.set_index("rodenavn")["rode_nr"].map(rode_bydel)
+    report = crosscheck.run(bydel, weighted_roder(rode.frame), roster, population, load.load_income(raw_dir), names)
+    inputs = Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes, population, report)
+    return apply_checks(inputs)
+
+
+def apply_checks(inputs: Inputs) -> Inputs:
+    """Publish nothing that fails its cross-check: the rode file (every figure's source) must pass;
+    the bydel file's city totals are dropped if they fail; a year with too few roder is left out."""
+    report, rode_file, bydel_file = inputs.crosscheck, load.RODE_FILE, load.BYDEL_FILE
+    if not crosscheck.trusted_for_units(report, rode_file):
+        failures = [f.message for c in report.checks if c.files[0] == rode_file for f in c.failures]
+        raise load.DataError(
+            f"{rode_file} fails its cross-checks; nothing is published:\n  " + "\n  ".join(failures[:10])
+        )
+    notes = list(inputs.notes)
+    if not crosscheck.trusted_for_units(report, bydel_file):
+        pop = report.check("bydel_population")
+        notes.append(
+            f"{bydel_file}: tallene pr. bydel passer ikke med Statistikbankens befolkning (BE4.3) eller med "
+            f"bydelenes roder ({len(pop.failures)} af {pop.compared} bydel-år uden for tolerancen); filen bruges "
+            "kun til tal for hele byen."
+        )
+    for f in report.check("labour_coverage").failures:
+        notes.append(
+            f"{f.year}: arbejdsmarkedstallene i {bydel_file} dækker {fmt.number(f.value_a, 1)} % af beboerne mod "
+            f"{fmt.number(f.value_b, 1)} % i de øvrige år (et brud i opgørelsen)."
+        )
+    if not crosscheck.trusted_for_city(report, bydel_file):
+        inputs.city_obs = inputs.city_obs.iloc[0:0]
+        notes.append(f"{bydel_file}: byens samlede tal fejler kontrollen mod rodefilen og vises ikke.")
+    short = report.coverage.index[report.coverage["below"]].tolist()
+    if short:
+        inputs.rode_obs = inputs.rode_obs[~inputs.rode_obs["year"].isin(short)]
+        inputs.bydel_obs = inputs.bydel_obs[~inputs.bydel_obs["year"].isin(short)]
+        notes.append(
+            f"{', '.join(map(str, short))}: for få roder i {rode_file} (under "
+            f"{100 * crosscheck.tolerances().coverage_threshold:.0f} %); året giver ingen tal i bogen."
+        )
+    inputs.notes = notes
+    return inputs
+
+
+def weighted_roder(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rode frame with the reference populations of its shares (the same estimates as the
+    indicators): working_age (16-64) for education and adults (18+) for income."""
+    weights = {i.rode_column: i.rode_population for i in reference.indicators() if i.rode_column}
+    return frame.assign(
+        working_age=indicators.reference_population(frame, weights["No education"]),
+        adults=indicators.reference_population(frame, weights["Low income"]),
+    )
 
 
 def members(path: Path = paths.MEMBERS) -> pd.DataFrame:

@@ -190,5 +190,5 @@ def substitutions() -> dict[str, str]:
         "min_count": str(count),
         "min_count_minus": str(count - 1),
         "min_residents": fmt.number(m["disclosure"]["min_residents"]),
-        "min_coverage": fmt.number(100 * m["coverage"]["min_roder_share"]),
+        "min_coverage": fmt.number(100 * _read("checks.toml")["coverage_threshold"]),
     }

@@ -6,6 +6,8 @@ policy's own ratios), never from running the code under test.
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -67,3 +69,18 @@ def test_backtest_of_the_policys_published_ratios(res):
     # roder of the areas' bydele, and the policy's figures for education and origin lie between
     for key in ("low_education", "non_western"):
         assert t.loc[key, "bydele"] < published[key] < t.loc[key, "reproduced"]
+
+
+def test_truncated_extract_gives_no_headline_figures_for_the_cut_year(tmp_path):
+    """An extract cut inside 2014 (one of Amager/Sundby's roder left) must not publish 2014 figures:
+    the year falls below the coverage threshold and is left out, with a note."""
+    from analysis import load, pipeline
+
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW, raw, symlinks=False)
+    rode = pd.read_csv(RAW, skip_blank_lines=False)
+    keep = rode["year"].ne(2014) | rode["name"].astype(str).str.strip().eq("Uplands")
+    rode[keep].to_csv(raw / load.RODE_FILE, index=False)
+    inputs = pipeline.load_inputs(raw)
+    assert 2014 not in set(inputs.rode_obs["year"])
+    assert any(note.startswith("2014: for få roder") for note in inputs.notes)
