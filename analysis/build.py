@@ -542,7 +542,10 @@ def fetch(raw_dir: Path, mirror: Path | None, download: bool, log) -> str:
     """Fetch and verify every registered file; returns where the data came from."""
     files = registry.load_registry()
     mirror = None if download else (mirror if mirror is not None else registry.default_mirror())
-    registry.fetch_all(files, raw_dir, mirror, download=download)
+    results = registry.fetch_all(files, raw_dir, mirror, download=download)
+    for name, how in results.items():
+        if how != "present":
+            log(f"fetched: {name} ({how})")
     for name in registry.unregistered(raw_dir, files):
         log(f"ignored: {raw_dir / name} is not in data/registry.toml (never read)")
     return "downloaded from the origin URLs" if download else f"mirror {mirror}" if mirror else "origin URLs"

@@ -62,7 +62,7 @@ def name_problems(name) -> list[str]:
         problems.append("name must use '/' (no backslashes)")
     if PurePosixPath(name).is_absolute() or re.match(r"^[A-Za-z]:", name):
         problems.append("name must be relative to data/raw (no absolute path)")
-    parts = name.split("/")
+    parts = name.lstrip("/").split("/")
     if any(p in ("", ".", "..") for p in parts):
         problems.append("name must stay inside data/raw (no '..', '.' or empty parts)")
     if any(p.startswith(".") for p in parts if p not in (".", "..")):
@@ -96,8 +96,11 @@ def entry_problems(entry: dict) -> list[str]:
 def load_registry(path: Path | None = None) -> list[RawFile]:
     """The registered files; a DataError lists every rule an entry breaks."""
     path = path or paths.REGISTRY
-    with open(path, "rb") as fh:
-        entries = tomllib.load(fh).get("file", [])
+    try:
+        with open(path, "rb") as fh:
+            entries = tomllib.load(fh).get("file", [])
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise DataError(f"{path}: cannot be read: {err}", hint="restore it: git checkout data/registry.toml") from err
     problems = [f"entry {i} (name {e.get('name')!r}): {p}" for i, e in enumerate(entries, 1) for p in entry_problems(e)]
     for key in ("name", "role"):
         values = [e.get(key) for e in entries]
@@ -105,7 +108,10 @@ def load_registry(path: Path | None = None) -> list[RawFile]:
         if dupes:
             problems.append(f"duplicate {key}s: {dupes}")
     if problems:
-        raise DataError(f"{path}: {len(problems)} problem(s) in the registry\n" + "\n".join(problems))
+        raise DataError(
+            f"{path}: {len(problems)} problem(s) in the registry\n" + "\n".join(problems),
+            hint="correct these entries (git diff data/registry.toml shows what changed)",
+        )
     return [RawFile(**e) for e in entries]
 
 

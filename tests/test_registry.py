@@ -414,3 +414,12 @@ def test_fetch_all_success_and_leftover_part_files_removed(tmp_path):
 def test_default_mirror_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv(registry.MIRROR_ENV, str(tmp_path))
     assert registry.default_mirror() == tmp_path
+
+
+@pytest.mark.parametrize("text", ['[[file]]\nname = "a.csv\n', "not toml at all ["])
+def test_unreadable_registry_is_a_data_error(tmp_path, text):
+    toml = tmp_path / "registry.toml"
+    toml.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match="cannot be read") as err:
+        registry.load_registry(toml)
+    assert "git checkout data/registry.toml" in err.value.hint
