@@ -322,3 +322,60 @@ def test_noop_build_prints_data_folder_and_version(built_site, capsys):
     assert f"data: {paths.RAW} (verified against data/registry.toml; " in out
     assert f"data version {version}\n" in out
     assert "0 executed" in out
+
+
+# --- make browser (zero set-up for the browser tests) ------------------------------------------------
+
+
+def _fake_tools(tmp_path: Path, tools: dict[str, int], uid: int) -> tuple[Path, Path]:
+    """A PATH with fake commands that log their arguments and exit with the given status."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    for name, status in tools.items():
+        script = bin_dir / name
+        script.write_text(f'#!/bin/bash\necho "{name} $*" >> {log}\nexit {status}\n')
+        script.chmod(0o755)
+    (bin_dir / "id").write_text(f"#!/bin/bash\necho {uid}\n")
+    (bin_dir / "id").chmod(0o755)
+    return bin_dir, log
+
+
+def _make_browser(bin_dir: Path, python: Path) -> subprocess.CompletedProcess:
+    make = shutil.which("make")
+    return subprocess.run(
+        [make, "-s", "browser", f"PATH={bin_dir}", f"PY={python}"], cwd=paths.ROOT, capture_output=True, text=True
+    )
+
+
+def _calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_make_browser_does_nothing_when_chromium_is_installed(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"chromium": 0, "apt-get": 0, "python": 0}, uid=0)
+    assert _make_browser(bin_dir, bin_dir / "python").returncode == 0
+    assert _calls(log) == []
+
+
+def test_make_browser_installs_debian_chromium_as_root(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"apt-get": 0, "python": 0}, uid=0)
+    assert _make_browser(bin_dir, bin_dir / "python").returncode == 0
+    assert _calls(log) == ["apt-get update -qq", "apt-get install -y -qq chromium fonts-dejavu-core"]
+
+
+def test_make_browser_falls_back_to_playwright(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"apt-get": 0, "python": 0}, uid=1000)  # not root: no apt-get
+    assert _make_browser(bin_dir, bin_dir / "python").returncode == 0
+    assert _calls(log) == ["python -m playwright install chromium"]
+
+
+def test_make_browser_fails_with_one_clear_line(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"apt-get": 100, "python": 1}, uid=0)
+    result = _make_browser(bin_dir, bin_dir / "python")
+    assert result.returncode != 0
+    assert _calls(log) == ["apt-get update -qq", "python -m playwright install chromium"]
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("make:")]
+    assert errors == [
+        "error: no Chromium for the browser tests: run 'apt-get install chromium' as root, "
+        f"or '{bin_dir / 'python'} -m playwright install chromium' with network access"
+    ]
