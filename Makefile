@@ -6,7 +6,7 @@ export UV_LINK_MODE := copy
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: help env data book test lint benchmark clean review publish
+.PHONY: help env data book browser test lint benchmark clean review publish
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,7 +24,18 @@ data: env  ## fetch and verify the raw inputs into data/raw
 book: env  ## build the whole site into _build/html (incremental; --area/--wave via ARGS=...)
 	$(PY) -m analysis build $(ARGS)
 
-test: book  ## lint, unit, notebook (nbval), end-to-end and browser tests; then the review of the book's changes
+# The browser tests drive Chromium: Debian's package when root (CI), else Playwright's download.
+browser: env  ## make sure a Chromium for the browser tests is installed
+	@command -v chromium >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null \
+	  && exit 0; \
+	fi; \
+	$(PY) -m playwright install chromium >/dev/null 2>&1 && exit 0; \
+	echo "error: no Chromium for the browser tests: run 'apt-get install chromium' as root, or '$(PY) -m playwright install chromium' with network access" >&2; \
+	exit 1
+
+test: book browser  ## lint, unit, notebook (nbval), end-to-end and browser tests; then the review of the book's changes
 	$(PY) -m ruff check analysis tests scripts book/chapters
 	$(PY) -m pytest --color=no --nbval --nbval-sanitize-with book/nbval-sanitize.cfg tests book/chapters $(PYTEST_ARGS)
 	$(PY) -m analysis review --out test-artifacts

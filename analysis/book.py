@@ -75,7 +75,9 @@ STATIC_PAGES = CITY_PAGES + METHOD_PAGES
 
 
 def select(all_chapters: list[Chapter], areas=None, wave: int | None = None) -> list[Chapter]:
-    """Chapters a planner asked for: areas by slug and/or a wave (its page and its areas).
+    """Chapters a planner asked for: areas by slug and/or a wave (its page and its areas), plus the
+    pages that summarise those areas' plans (their wave pages, the targets page, the front page),
+    so that a plan edit rebuilds everything that shows the plan.
 
     No selection means every chapter.
     """
@@ -87,7 +89,9 @@ def select(all_chapters: list[Chapter], areas=None, wave: int | None = None) -> 
         raise KeyError(f"unknown area(s) {unknown}; known: {sorted(known)}")
     if wave is not None and wave not in {w.year for w in reference.waves()}:
         raise KeyError(f"unknown wave {wave}; known: {[w.year for w in reference.waves()]}")
-    return [c for c in all_chapters if (c.area in set(areas or ())) or (wave is not None and c.wave == wave)]
+    chosen = [c for c in all_chapters if (c.area in set(areas or ())) or (wave is not None and c.wave == wave)]
+    shown = {f for c in chosen for f in c.plan_files}
+    return [c for c in all_chapters if c in chosen or (c.area is None and shown & set(c.plan_files))]
 
 
 def toc() -> dict:

@@ -2,8 +2,12 @@
 
 Incremental: the prepare step and every chapter are keyed by a digest of what they depend on
 (raw data checksums, analysis code, reference data, template, parameters); a chapter whose key is
-unchanged is reused, not re-executed. Atomic: the site is built in a staging folder and published
-by swapping the ``_build/html`` symlink only when the whole build succeeded.
+unchanged is reused, not re-executed. Consistent: before anything is published every chapter's key
+is checked against the current inputs, and a chapter outside an --area/--wave selection that is
+stale makes the build refuse (it names the chapters and the command), so the site never mixes
+results of different data or code. Atomic: the site is built in a staging folder and published by
+swapping the ``_build/html`` symlink only when the whole build succeeded; Ctrl-C stops the kernels
+and leaves the last good site and no partial files.
 """
 
 from __future__ import annotations
@@ -26,14 +30,11 @@ import nbformat
 import papermill
 import yaml
 
-from . import book, paths, registry
+from . import book, kernels, paths, plans, registry
+from .errors import BuildError, SelectionError, StaleError
 
 KERNEL = "python3"
-
-
-class BuildError(RuntimeError):
-    """A build step failed; the message says which chapter, cell or input, and what to do."""
-
+STOP_TIMEOUT = 10  # seconds the chapter threads get to clean up after Ctrl-C
 
 # --- digests ---------------------------------------------------------------------------------------
 
@@ -49,7 +50,7 @@ def digest_files(files) -> str:
 def code_digest() -> str:
     """The analysis package and its reference data: any change re-runs everything downstream."""
     pkg = paths.ROOT / "analysis"
-    orchestration = {"__main__.py"}  # the CLI only parses arguments
+    orchestration = {"__main__.py", "lock.py", "kernels.py", "update.py"}  # they never change a result
     return digest_files([*(p for p in pkg.glob("*.py") if p.name not in orchestration), *paths.REFERENCE.glob("*")])
 
 
@@ -82,9 +83,13 @@ def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
     t0 = time.perf_counter()
     tmp = derived.with_name(derived.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    pipeline.prepare(raw_dir, tmp)
-    (tmp / ".key").write_text(key)
-    (tmp / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
+    try:
+        pipeline.prepare(raw_dir, tmp)
+        (tmp / ".key").write_text(key)
+        (tmp / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # no half-prepared results, also after Ctrl-C
+        raise
     shutil.rmtree(derived, ignore_errors=True)
     os.replace(tmp, derived)
     log(f"prepare: computed in {time.perf_counter() - t0:.1f} s")
@@ -128,16 +133,20 @@ def check_parameters(chapter: book.Chapter) -> None:
         )
 
 
-def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str, str]:
+def inputs_for(chapter: book.Chapter, data: str, code: str) -> dict[str, str]:
     """Digests of everything a chapter depends on, by kind (shown in its revision note)."""
     return {
         "template": digest_text(chapter.template_path.read_text(encoding="utf-8")),
         "parameters": json.dumps(chapter.parameters, sort_keys=True),
-        "data": (derived / ".raw").read_text(),
+        "data": data,
         "code": code,
         # by file name and content, wherever the plans folder is
         "plan": digest_text(*(f"{f.name}={registry.sha256_of(f)}" for f in chapter.plan_files)),
     }
+
+
+def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str, str]:
+    return inputs_for(chapter, (derived / ".raw").read_text(), code)
 
 
 def chapter_key(chapter: book.Chapter, derived: Path, code: str) -> str:
@@ -153,8 +162,25 @@ def previous_record(chapter: book.Chapter) -> dict:
     return json.loads(f.read_text()) if f.is_file() else {}
 
 
-def is_current(chapter: book.Chapter, key: str) -> bool:
-    return chapter.path.is_file() and previous_record(chapter).get("key") == key
+INPUT_LABELS = {
+    "template": "template",
+    "parameters": "parameters",
+    "data": "data",
+    "code": "analysis code",
+    "plan": "plan",
+}
+
+
+def chapter_state(chapter: book.Chapter, data: str, code: str) -> tuple[str, str]:
+    """("up to date" | "stale" | "never built", why) against the given data version and code."""
+    record = previous_record(chapter)
+    if not chapter.path.is_file() or not record:
+        return "never built", ""
+    now = inputs_for(chapter, data, code)
+    if record.get("key") == digest_text(*now.values()):
+        return "up to date", ""
+    changed = [INPUT_LABELS[k] for k in now if record.get("inputs", {}).get(k, "") != now[k]]
+    return "stale", (" and ".join(changed) + " changed") if changed else "its record is from another version"
 
 
 INPUT_NAMES = {
@@ -288,6 +314,7 @@ def run_notebook(chapter: book.Chapter, dest: Path) -> None:
             cwd=str(paths.ROOT),
             # the kernel's start-up notice about local TCP transport is noise in the build log
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            kernel_manager_class=kernels.ChapterKernelManager,  # quiet shutdown; stoppable on Ctrl-C
         )
     except papermill.PapermillExecutionError as err:
         failed = paths.CACHE / "failed" / f"{chapter.name.replace('/', '__')}.ipynb"
@@ -307,18 +334,28 @@ def run_notebook(chapter: book.Chapter, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
     """Execute one chapter; publish its notebook (with a revision note) and record only if it ran."""
     t0 = time.perf_counter()
     inputs = chapter_inputs(chapter, derived, code)
     previous = previous_record(chapter)
     tmp = chapter.path.with_name(chapter.path.stem + ".new.ipynb")
-    run_notebook(chapter, tmp)
-    figures = key_figures(chapter, derived)
     items = plan_items(chapter)
-    add_revision_note(tmp, revision_note(previous, inputs, figures, items))
-    keep_hand_edits(chapter, previous)
-    os.replace(tmp, chapter.path)
+    try:
+        run_notebook(chapter, tmp)
+        figures = key_figures(chapter, derived)
+        add_revision_note(tmp, revision_note(previous, inputs, figures, items))
+        keep_hand_edits(chapter, previous)
+        os.replace(tmp, chapter.path)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left if the run failed or was stopped
     record = {
         "key": digest_text(*inputs.values()),
         "inputs": inputs,
@@ -326,8 +363,7 @@ def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
         "plan": items,
         "notebook": registry.sha256_of(chapter.path),
     }
-    _record_file(chapter).parent.mkdir(parents=True, exist_ok=True)
-    _record_file(chapter).write_text(json.dumps(record, ensure_ascii=False, indent=1))
+    write_atomic(_record_file(chapter), json.dumps(record, ensure_ascii=False, indent=1))
     return time.perf_counter() - t0
 
 
@@ -339,41 +375,109 @@ class ChapterResult:
     error: str = ""
 
 
-def run_chapters(selected, all_chapters, derived: Path, jobs: int, log) -> list[ChapterResult]:
-    code = code_digest()
-    todo, results = [], []
+def not_current(chapters, data: str, code: str) -> list[tuple[book.Chapter, str]]:
+    """Chapters not built from these inputs, with "stale: why" or "never built"."""
+    states = ((ch, *chapter_state(ch, data, code)) for ch in chapters)
+    return [(ch, f"{state}: {why}" if why else state) for ch, state, why in states if state != "up to date"]
+
+
+def grouped(bad: list[tuple[book.Chapter, str]]) -> str:
+    """Reasons with their chapters, e.g. `a, b (stale: data changed); c (never built)`."""
+    groups: dict[str, list[str]] = {}
+    for ch, reason in bad:
+        groups.setdefault(reason, []).append(ch.name)
+    return "; ".join(f"{', '.join(names)} ({reason})" for reason, names in groups.items())
+
+
+def stale_outside(kept, data: str, code: str) -> None:
+    """Refuse a selection that would publish chapters built from other inputs (a mixed site)."""
+    bad = not_current(kept, data, code)
+    if not bad:
+        return
+    hint = "build them too: `make book` (python -m analysis build, all chapters)"
+    if all(ch.area for ch, _ in bad):
+        hint += " or add " + " ".join(f"--area {ch.area}" for ch, _ in bad) + " to your command"
+    raise StaleError(
+        f"{len(bad)} chapter(s) outside the selection are not current, so the site would mix old and new "
+        f"results; nothing was executed: {grouped(bad)}",
+        hint=hint,
+    )
+
+
+def plan(selected, all_chapters, derived: Path, code: str, force: bool):
+    """Which chapters to execute; the others are reused (selected, current) or kept (not selected)."""
+    data = (derived / ".raw").read_text()
+    stale_outside([ch for ch in all_chapters if ch not in selected], data, code)
+    results, todo = [], []
     for ch in all_chapters:
         if ch not in selected:
-            if not ch.path.is_file():
-                raise BuildError(
-                    f"chapter {ch.name} has never been built; run a full build (without --area/--wave) first"
-                )
             results.append(ChapterResult(ch.name, "kept"))
             continue
         check_parameters(ch)
-        if is_current(ch, chapter_key(ch, derived, code)):
+        state, why = chapter_state(ch, data, code)
+        if state == "up to date" and not force:
             results.append(ChapterResult(ch.name, "reused"))
         else:
-            todo.append(ch)
+            todo.append((ch, "forced" if force else (why or state)))
+    return results, todo
+
+
+def stop(pool: cf.ThreadPoolExecutor, futures) -> None:
+    """Ctrl-C: drop queued chapters, kill the running kernels, let the threads remove their files."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    kernels.stop_all()
+    cf.wait(futures, timeout=STOP_TIMEOUT)
+
+
+def _outcome(ch: book.Chapter, fut: cf.Future) -> ChapterResult:
+    try:
+        return ChapterResult(ch.name, "executed", fut.result())
+    except BuildError as err:
+        return ChapterResult(ch.name, "failed", error=str(err))
+
+
+def execute_all(todo, derived: Path, code: str, jobs: int, log) -> list[ChapterResult]:
+    """Run chapters in parallel; log lines go above the progress bar (shown on terminals only)."""
+    from tqdm import tqdm
+
+    kernels.reset()
+    results = []
+    pool = cf.ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch, _ in todo}
+    bar = tqdm(
+        total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()
+    )
+    try:
+        for fut in cf.as_completed(futures):
+            results.append(_outcome(futures[fut], fut))
+            r = results[-1]
+            with tqdm.external_write_mode(file=sys.stderr):
+                log(f"  executed {r.name} ({r.seconds:.1f} s)" if r.status == "executed" else f"  FAILED   {r.name}")
+            bar.update()
+    except BaseException:
+        stop(pool, futures)
+        raise
+    finally:
+        bar.close()
+        pool.shutdown(wait=True)
+    return results
+
+
+def run_chapters(selected, all_chapters, derived: Path, jobs: int, log, force: bool = False) -> list[ChapterResult]:
+    code = code_digest()
+    results, todo = plan(selected, all_chapters, derived, code, force)
     for r in results:
         log(f"  {r.status:8s} {r.name}")
-    if todo:
-        from tqdm import tqdm
+    for ch, why in todo:
+        log(f"  to run   {ch.name} ({why})")
+    return results + (execute_all(todo, derived, code, jobs, log) if todo else [])
 
-        with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch in todo}
-            bar = tqdm(total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False)
-            for fut in cf.as_completed(futures):
-                ch = futures[fut]
-                try:
-                    results.append(ChapterResult(ch.name, "executed", fut.result()))
-                    log(f"  executed {ch.name} ({results[-1].seconds:.1f} s)")
-                except BuildError as err:
-                    results.append(ChapterResult(ch.name, "failed", error=str(err)))
-                    log(f"  FAILED   {ch.name}")
-                bar.update()
-            bar.close()
-    return results
+
+def check_all_current(all_chapters, derived: Path) -> None:
+    """Last check before publishing: every chapter was built from the current inputs."""
+    bad = not_current(all_chapters, (derived / ".raw").read_text(), code_digest())
+    if bad:
+        raise BuildError(f"not publishing: chapter(s) not built from the current inputs: {grouped(bad)}")
 
 
 # --- the book --------------------------------------------------------------------------------------
@@ -505,68 +609,103 @@ def publish(stage_html: Path, site_link: Path) -> Path:
     return site_link
 
 
+def select(all_chapters, areas, wave) -> list[book.Chapter]:
+    try:
+        return book.select(all_chapters, areas, wave)
+    except KeyError as err:  # book.select names the unknown area or wave and the known ones
+        raise SelectionError(err.args[0]) from None
+
+
+def remove_leftovers(site: Path) -> None:
+    """Partial files of a build that was killed: staging folders, half-prepared results,
+    unfinished chapter notebooks and unpublished sites (the caller holds the build lock)."""
+    for stage in paths.BUILD.glob("staging-*"):
+        shutil.rmtree(stage, ignore_errors=True)
+    shutil.rmtree(paths.DERIVED.with_name(paths.DERIVED.name + ".tmp"), ignore_errors=True)
+    for pattern in ("*.part.ipynb", "*.new.ipynb"):
+        for nb in (paths.ROOT / book.CHAPTER_DIR).rglob(pattern):
+            nb.unlink(missing_ok=True)
+    published = site.resolve() if site.is_symlink() else None
+    for old in (site.parent / "sites").glob("site-*"):
+        if old != published:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def fetch(raw_dir: Path, mirror: Path | None, download: bool, log) -> str:
+    """Fetch and verify every registered file; returns where the data came from."""
+    files = registry.load_registry()
+    mirror = None if download else (mirror if mirror is not None else registry.default_mirror())
+    results = registry.fetch_all(files, raw_dir, mirror, download=download)
+    for name, how in results.items():
+        if how != "present":
+            log(f"fetched: {name} ({how})")
+    for name in registry.unregistered(raw_dir, files):
+        log(f"ignored: {raw_dir / name} is not in data/registry.toml (never read)")
+    return "downloaded from the origin URLs" if download else f"mirror {mirror}" if mirror else "origin URLs"
+
+
 def build(
     areas=None,
     wave: int | None = None,
     jobs: int | None = None,
     raw_dir: Path = paths.RAW,
     mirror: Path | None = None,
-    site: Path = paths.BUILD / "html",
+    site: Path | None = None,
     log=print,
+    download: bool = False,
+    force: bool = False,
 ) -> dict:
-    """The whole pipeline; returns a summary. Raises BuildError with an explanation on failure."""
+    """The whole pipeline; returns a summary. Raises a UserError with an explanation on failure.
+
+    mirror: folder to copy raw files from (default: registry.default_mirror()); download: fetch
+    from the origin URLs instead, even if data/raw is complete; force: re-execute the selection."""
     t0 = time.perf_counter()
     jobs = jobs or max(1, os.cpu_count() or 1)
-    files = registry.load_registry()
-    try:
-        registry.fetch_all(files, raw_dir, mirror if mirror is not None else registry.default_mirror())
-    except registry.FetchError as err:
-        raise BuildError(f"fetching the raw data failed; nothing was built:\n{err}") from None
-    derived = paths.DERIVED
-    from .load import DataError
-
-    try:
-        prepare_cached(raw_dir, derived, log)
-    except (DataError, ValueError, KeyError) as err:
-        raise BuildError(f"the data did not validate; nothing was built or published:\n{err}") from None
-    from .plans import PlanError, load_all
-
-    try:
-        load_all()  # every plan is valid before any chapter runs
-    except PlanError as err:
-        raise BuildError(f"a plan did not validate; nothing was built or published:\n{err}") from None
+    site = site or paths.BUILD / "html"
     all_chapters = book.chapters()
-    selected = book.select(all_chapters, areas, wave)
+    selected = select(all_chapters, areas, wave)
+    remove_leftovers(site)
+    origin = fetch(raw_dir, mirror, download, log)
+    derived = paths.DERIVED
+    prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
+    plans.load_all()  # a PlanError names the plan file, line and field; nothing runs before all are valid
+    version = (derived / ".raw").read_text()[:12]
+    log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
     with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run
         downloads = side.submit(write_site_data_cached, derived)
-        results = run_chapters(selected, all_chapters, derived, jobs, log)
+        results = run_chapters(selected, all_chapters, derived, jobs, log, force)
         downloads.result()
     failed = [r for r in results if r.status == "failed"]
     if failed:
         raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
+    check_all_current(all_chapters, derived)
     (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
-    stamp = build_stamp(derived)
+    publish_site(build_stamp(derived), site, log)
+    counts = {s: sum(r.status == s for r in results) for s in ("executed", "reused", "kept")}
+    return {"site": site, "seconds": time.perf_counter() - t0, "chapters": results, "data_version": version, **counts}
+
+
+def publish_site(stamp: dict, site: Path, log) -> None:
+    """Jupyter Book into a staging folder, then an atomic swap (nothing to do if nothing changed)."""
     key = site_key(stamp)
     key_file = paths.CACHE / "site.key"
     if site.exists() and key_file.is_file() and key_file.read_text() == key:
         log("site: unchanged, nothing to publish")
-    else:
-        # Sphinx works in a persistent folder (it re-reads only changed pages); the result is
-        # copied to a staging folder and published by an atomic swap. After any failure the
-        # persistent folder is removed, so the next build starts clean and reports every warning.
-        work = paths.CACHE / "jupyter-book"
-        stage = paths.BUILD / f"staging-{os.getpid()}"
+        return
+    # Sphinx works in a persistent folder (it re-reads only changed pages); the result is
+    # copied to a staging folder and published by an atomic swap. After any failure the
+    # persistent folder is removed, so the next build starts clean and reports every warning.
+    work = paths.CACHE / "jupyter-book"
+    stage = paths.BUILD / f"staging-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        config = write_config(stamp, paths.CACHE / "_config.build.yml")
+        jupyter_book(work, config, log)
+        shutil.copytree(work / "_build" / "html", stage, symlinks=True)
+        publish(stage, site)
+        key_file.write_text(key)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
         shutil.rmtree(stage, ignore_errors=True)
-        try:
-            config = write_config(stamp, paths.CACHE / "_config.build.yml")
-            jupyter_book(work, config, log)
-            shutil.copytree(work / "_build" / "html", stage, symlinks=True)
-            publish(stage, site)
-            key_file.write_text(key)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
-    counts = {s: sum(r.status == s for r in results) for s in ("executed", "reused", "kept")}
-    return {"site": site, "seconds": time.perf_counter() - t0, "chapters": results, **counts}

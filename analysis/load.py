@@ -19,25 +19,22 @@ import pandas as pd
 import shapely
 
 from . import paths, reference
-from .registry import raw_path
+from .errors import DataError  # kept importable here: analysis.load.DataError
+from .registry import name_for, path_for
 
 YEARS = tuple(range(2008, 2015))
 AREA_CRS = "EPSG:25832"  # ETRS89 / UTM 32N: metric CRS for areas and distances in Denmark
 MAX_ERRORS = 20
 
-BYDEL_FILE = "kk-opendata/bydel_socio_2008_2014.csv"
-BYDEL_IDS_FILE = "kk-opendata/bydel_ids.json"
-RODE_FILE = "kk-opendata/rode_socio_2008_2014.csv"
-RODE_GEO_FILE = "geo/rode.geojson"
-BYDEL_GEO_FILE = "geo/bydel.geojson"
-HOUSING_FILE = "geo/almene_boliger_kk/almene_boliger_kk.shp"
-RENEWAL_FILE = "geo/byfornyelse_kk.json"
-INCOME_FILE = "kk-statistikbank/IN74_disposable_income_bydel_2000_2017.xlsx"
+# Raw inputs by their role in data/registry.toml: loaders get a verified path with path_for(role);
+# the file names below (from the registry) are only used in messages.
+BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE = "bydel_socio", "bydel_ids", "rode_socio"
+RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE = "rode_geo", "bydel_geo", "public_housing"
+RENEWAL_ROLE, INCOME_ROLE = "renewal", "income"
+BYDEL_FILE, BYDEL_IDS_FILE, RODE_FILE = name_for(BYDEL_ROLE), name_for(BYDEL_IDS_ROLE), name_for(RODE_ROLE)
+RODE_GEO_FILE, BYDEL_GEO_FILE, HOUSING_FILE = name_for(RODE_GEO_ROLE), name_for(BYDEL_GEO_ROLE), name_for(HOUSING_ROLE)
+RENEWAL_FILE, INCOME_FILE = name_for(RENEWAL_ROLE), name_for(INCOME_ROLE)
 HOUSING_DWELLINGS = ("antal_fami", "antal_aeld", "antal_ungd")  # family, elderly and youth dwellings
-
-
-class DataError(ValueError):
-    """An input breaks a validation rule."""
 
 
 @dataclass
@@ -114,7 +111,7 @@ def check_years(df: pd.DataFrame, column: str, problems: Problems, years=YEARS) 
 
 
 def load_bydel_ids(raw_dir: Path = paths.RAW) -> dict[str, int]:
-    with open(raw_path(BYDEL_IDS_FILE, raw_dir), encoding="utf-8") as fh:
+    with open(path_for(BYDEL_IDS_ROLE, raw_dir), encoding="utf-8") as fh:
         return {slug: int(nr) for slug, nr in json.load(fh).items()}
 
 
@@ -146,7 +143,7 @@ def validate_bydel(df: pd.DataFrame, ids: dict[str, int], file: str = BYDEL_FILE
 
 
 def load_bydel(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    df = pd.read_csv(raw_path(BYDEL_FILE, raw_dir), skip_blank_lines=False)
+    df = pd.read_csv(path_for(BYDEL_ROLE, raw_dir), skip_blank_lines=False)
     return validate_bydel(df, load_bydel_ids(raw_dir))
 
 
@@ -203,7 +200,7 @@ def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_
 
 
 def load_rode_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(raw_path(RODE_GEO_FILE, raw_dir))
+    gdf = gpd.read_file(path_for(RODE_GEO_ROLE, raw_dir))
     return validate_geo(gdf, RODE_GEO_FILE, key="rode_nr", name="rodenavn")
 
 
@@ -242,18 +239,18 @@ def _repair(geom):
 
 
 def load_bydel_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(raw_path(BYDEL_GEO_FILE, raw_dir))
+    gdf = gpd.read_file(path_for(BYDEL_GEO_ROLE, raw_dir))
     return validate_geo(gdf, BYDEL_GEO_FILE, key="bydel_nr", name="navn")
 
 
 def load_rode(raw_dir: Path = paths.RAW) -> RodeData:
     geo = load_rode_geo(raw_dir)
-    df = pd.read_csv(raw_path(RODE_FILE, raw_dir), skip_blank_lines=False)
+    df = pd.read_csv(path_for(RODE_ROLE, raw_dir), skip_blank_lines=False)
     return validate_rode(df, geo["rodenavn"])
 
 
 def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(raw_path(HOUSING_FILE, raw_dir), encoding="ISO-8859-1")
+    gdf = gpd.read_file(path_for(HOUSING_ROLE, raw_dir), encoding="ISO-8859-1")
     problems = Problems(HOUSING_FILE)
     check_columns(gdf, ["afdelingsn", "selskabsna", "antal_bebo", *HOUSING_DWELLINGS], problems)
     problems.raise_if_any()
@@ -263,7 +260,7 @@ def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
 
 
 def load_renewal(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(raw_path(RENEWAL_FILE, raw_dir))
+    gdf = gpd.read_file(path_for(RENEWAL_ROLE, raw_dir))
     if gdf.crs is None:
         raise DataError(f"{RENEWAL_FILE}: no CRS declared")
     gdf = gdf.to_crs(AREA_CRS)
@@ -271,9 +268,13 @@ def load_renewal(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _statbank_table(file: str, raw_dir: Path, header_row: int = 2) -> pd.DataFrame:
+def _statbank_table(role: str, raw_dir: Path) -> pd.DataFrame:
+    return read_statbank(path_for(role, raw_dir))
+
+
+def read_statbank(path: Path, header_row: int = 2) -> pd.DataFrame:
     """A Statistikbank extract: filter note on top, column names in row 3, data from row 4."""
-    df = pd.read_excel(raw_path(file, raw_dir), header=header_row)
+    df = pd.read_excel(path, header=header_row)
     df.index = df.index + header_row + 2  # index = spreadsheet row number
     return df
 
@@ -286,7 +287,7 @@ def _bydel_number(label: str) -> int | None:
 
 def load_income(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     """IN74: disposable income by bydel and year, both sexes pooled (persons, total, mean DKK)."""
-    df = _statbank_table(INCOME_FILE, raw_dir)
+    df = _statbank_table(INCOME_ROLE, raw_dir)
     problems = Problems(INCOME_FILE)
     cols = ["År", "Bydele", "Sum af Antal personer", "Sum af Disponibel indkomst (1000 kr.)"]
     if not check_columns(df, cols, problems):
@@ -302,7 +303,8 @@ def load_income(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     return out
 
 
-POPULATION_FILE = "kk-statistikbank/BE4.3_population_bydel_1991_2018.xlsx"
+POPULATION_ROLE = "population"
+POPULATION_FILE = name_for(POPULATION_ROLE)
 POPULATION_COLUMNS = ("Generation_tekst", "Bydel:", "Sum af Antal personer")
 N_BYDELE = 10
 _BYDEL_LABEL = re.compile(r"^(?:Bydel - )?(\d{1,2})\. \S")
@@ -351,4 +353,4 @@ def validate_population(df: pd.DataFrame, file: str = POPULATION_FILE) -> pd.Dat
 
 def load_population(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     """BE4.3: population by bydel on 31 December of each year (year, bydel_nr, population)."""
-    return validate_population(_statbank_table(POPULATION_FILE, raw_dir))
+    return validate_population(_statbank_table(POPULATION_ROLE, raw_dir))

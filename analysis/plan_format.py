@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import PlanError
+
+__all__ = ["PlanError"]  # re-exported: the error of this format
+
 STATUSES = ("udkast", "vedtaget")
 RULE_KINDS = ("close_gap", "fixed", "change", "floor", "count_reduction")
 INITIATIVE_STATUSES = ("planlagt", "i gang", "afsluttet")
 SECTIONS = ("Indledning", "Området i dag", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Opfølgning")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-class PlanError(ValueError):
-    """A plan file breaks a rule of the plan format."""
 
 
 @dataclass(frozen=True)

@@ -1,50 +1,157 @@
 """Registry of raw inputs and the fetch step that puts them in ``data/raw`` with verified checksums.
 
-A file comes from a mirror folder when one is given (CI and developers: ``../shared/data``) or else
-from its pinned origin URL. Either way it is written to a temporary file, its sha256 checked, and
-only then moved into place, so a partial or corrupt file never stays in ``data/raw``.
+Every file a build reads is an entry of ``data/registry.toml`` with a ``role``; loaders ask for a
+role (``path_for``) and get a path only after the file (and any sidecar a reader opens with it)
+matched its registered size and sha256. Files in data/raw that are not registered are never read.
+
+A file comes from a mirror folder when one is given (CI and developers: ``../shared/data``) or
+from its pinned https URL. Either way it is written to a temporary file, its size and sha256
+checked, and only then moved into place, so a partial or corrupt file never stays in data/raw.
+A mirror file that differs from the registry is an error, even when data/raw is already good.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import tomllib
+import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path, PurePosixPath
 
 from . import paths
+from .errors import DataError, FetchError
+
+__all__ = ["DataError", "FetchError", "RawFile", "load_registry", "path_for", "fetch_all"]
 
 MIRROR_ENV = "UDSATTE_DATA_MIRROR"
-
-
-class FetchError(RuntimeError):
-    """A raw input could not be fetched or failed its checksum."""
+PART_PREFIX = ".part-"  # temporary files of an unfinished fetch
+ROLE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$")  # "public_housing" or its sidecar "public_housing.dbf"
+SHA = re.compile(r"^[0-9a-f]{64}$")
+REQUIRED_SIDECARS = {".shp": (".shx", ".dbf")}  # a shapefile cannot be read without these
 
 
 @dataclass(frozen=True)
 class RawFile:
     name: str  # path below data/raw, e.g. "geo/rode.geojson"
-    url: str
+    role: str  # what the file is to the loaders, e.g. "rode_geo"
+    url: str  # pinned https origin
     sha256: str
     bytes: int
     source: str
+    licence: str
 
 
-def load_registry(path: Path = paths.REGISTRY) -> list[RawFile]:
-    with open(path, "rb") as fh:
-        entries = tomllib.load(fh)["file"]
-    files = [RawFile(**entry) for entry in entries]
-    names = [f.name for f in files]
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        raise ValueError(f"{path}: duplicate file names in registry: {dupes}")
-    return files
+# --- the registry ----------------------------------------------------------------------------------
+
+
+def name_problems(name) -> list[str]:
+    """Why a name would leave data/raw (or is otherwise unusable); empty if it is fine."""
+    if not isinstance(name, str) or not name:
+        return ["name must be a non-empty string"]
+    problems = []
+    if "\\" in name:
+        problems.append("name must use '/' (no backslashes)")
+    if PurePosixPath(name).is_absolute() or re.match(r"^[A-Za-z]:", name):
+        problems.append("name must be relative to data/raw (no absolute path)")
+    parts = name.lstrip("/").split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        problems.append("name must stay inside data/raw (no '..', '.' or empty parts)")
+    if any(p.startswith(".") for p in parts if p not in (".", "..")):
+        problems.append("name must not be hidden (no part starting with '.')")
+    return problems
+
+
+def entry_problems(entry: dict) -> list[str]:
+    """Rule violations of one [[file]] table."""
+    expected = {f.name for f in fields(RawFile)}
+    problems = [f"missing field {k!r}" for k in sorted(expected - set(entry))]
+    problems += [f"unknown field {k!r}" for k in sorted(set(entry) - expected)]
+    problems += name_problems(entry.get("name"))
+    url = urllib.parse.urlsplit(str(entry.get("url", "")))
+    if url.scheme != "https" or not url.netloc:
+        problems.append(f"url must be https://... (got {entry.get('url')!r})")
+    if not SHA.match(str(entry.get("sha256", ""))):
+        problems.append("sha256 must be 64 lowercase hex digits")
+    size = entry.get("bytes")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        problems.append("bytes must be a whole number >= 0")
+    if not ROLE.match(str(entry.get("role", ""))):
+        problems.append("role must look like 'rode_geo' or 'public_housing.dbf'")
+    for key in ("source", "licence"):
+        text = str(entry.get(key, "")).strip()
+        if not text or text.lower() == "same":
+            problems.append(f"{key} must say the real {key} (not empty, not 'same')")
+    return problems
+
+
+def load_registry(path: Path | None = None) -> list[RawFile]:
+    """The registered files; a DataError lists every rule an entry breaks."""
+    path = path or paths.REGISTRY
+    try:
+        with open(path, "rb") as fh:
+            entries = tomllib.load(fh).get("file", [])
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise DataError(f"{path}: cannot be read: {err}", hint="restore it: git checkout data/registry.toml") from err
+    problems = [f"entry {i} (name {e.get('name')!r}): {p}" for i, e in enumerate(entries, 1) for p in entry_problems(e)]
+    for key in ("name", "role"):
+        values = [e.get(key) for e in entries]
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            problems.append(f"duplicate {key}s: {dupes}")
+    if problems:
+        raise DataError(
+            f"{path}: {len(problems)} problem(s) in the registry\n" + "\n".join(problems),
+            hint="correct these entries (git diff data/registry.toml shows what changed)",
+        )
+    return [RawFile(**e) for e in entries]
+
+
+_ACTIVE: contextvars.ContextVar[list[RawFile] | None] = contextvars.ContextVar("registry", default=None)
+
+
+@contextlib.contextmanager
+def active(files: list[RawFile]) -> Iterator[None]:
+    """Let loaders verify against `files` instead of data/registry.toml (`data update` validates
+    new extracts before they are registered)."""
+    token = _ACTIVE.set(files)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def current() -> list[RawFile]:
+    return _ACTIVE.get() or load_registry()
+
+
+def entry_for(role: str, files: list[RawFile] | None = None) -> RawFile:
+    files = current() if files is None else files
+    for f in files:
+        if f.role == role:
+            return f
+    raise DataError(
+        f"no entry in data/registry.toml has role {role!r}",
+        hint="restore the entry in data/registry.toml (git checkout data/registry.toml)",
+    )
+
+
+def name_for(role: str) -> str:
+    """The registered file name of a role (for messages)."""
+    return entry_for(role).name
+
+
+# --- checksums -------------------------------------------------------------------------------------
+
+_SHA_CACHE: dict[tuple, str] = {}  # (path, inode, size, mtime) -> sha256: a loader may ask twice
 
 
 def sha256_of(path: Path) -> str:
@@ -53,6 +160,78 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def cached_sha256(path: Path) -> str:
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        _SHA_CACHE[key] = sha256_of(path)
+    return _SHA_CACHE[key]
+
+
+def matches(path: Path, entry: RawFile) -> bool:
+    return path.is_file() and path.stat().st_size == entry.bytes and cached_sha256(path) == entry.sha256
+
+
+def verify(entry: RawFile, raw_dir: Path) -> Path:
+    """The path of a registered file in raw_dir, after checking its size and sha256."""
+    path = raw_dir / entry.name
+    if not path.is_file():
+        raise FetchError(f"{entry.name}: missing in {raw_dir}", hint="run `make data` (python -m analysis fetch)")
+    if not matches(path, entry):
+        raise FetchError(
+            f"{path} differs from data/registry.toml: sha256 {cached_sha256(path)} ({path.stat().st_size} bytes), "
+            f"registered {entry.sha256} ({entry.bytes} bytes)",
+            hint="`python -m analysis fetch` restores the registered file; "
+            "`python -m analysis data update --from DIR` registers a new extract",
+        )
+    return path
+
+
+def unregistered_siblings(entry: RawFile, files: list[RawFile], raw_dir: Path) -> list[str]:
+    """Files beside entry that a reader may open with it (same stem, e.g. a shapefile's .dbf)."""
+    path = raw_dir / entry.name
+    stem = path.name.split(".")[0]
+    names = {f.name for f in files}
+    siblings = path.parent.glob(f"{glob_escape(stem)}.*") if path.parent.is_dir() else []
+    return sorted(n for p in siblings if (n := p.relative_to(raw_dir).as_posix()) not in names)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def path_for(role: str, raw_dir: Path | None = None) -> Path:
+    """The verified path of the file with this role; its registered sidecars are verified too and
+    an unregistered file that a reader would open with it is refused."""
+    raw_dir = raw_dir or paths.RAW
+    files = current()
+    entry = entry_for(role, files)
+    group = [f for f in files if f.role == role or f.role.startswith(role + ".")]
+    suffix = PurePosixPath(entry.name).suffix
+    missing = [s for s in REQUIRED_SIDECARS.get(suffix, ()) if not any(f.name.endswith(s) for f in group)]
+    if missing:
+        raise DataError(f"{entry.name}: sidecar(s) {missing} are not registered (roles {role}.<ext>)")
+    stray = unregistered_siblings(entry, files, raw_dir)
+    if stray:
+        raise DataError(
+            f"{entry.name}: {stray} in {raw_dir} would be read with it but are not in data/registry.toml",
+            hint="delete these files, or register them (with a role) in data/registry.toml",
+        )
+    for f in group:
+        verify(f, raw_dir)
+    return raw_dir / entry.name
+
+
+def unregistered(raw_dir: Path, files: Iterable[RawFile]) -> list[str]:
+    """Files in raw_dir that are not registered: ignored by every loader, reported by fetch/build."""
+    names = {f.name for f in files}
+    found = (p.relative_to(raw_dir).as_posix() for p in raw_dir.rglob("*") if p.is_file()) if raw_dir.is_dir() else ()
+    return sorted(n for n in found if n not in names and not PurePosixPath(n).name.startswith(PART_PREFIX))
+
+
+# --- fetch -----------------------------------------------------------------------------------------
 
 
 def default_mirror() -> Path | None:
@@ -64,78 +243,134 @@ def default_mirror() -> Path | None:
     return shared if shared.is_dir() else None
 
 
-def _copy_from_mirror(entry: RawFile, mirror: Path, dest: Path) -> None:
+def check_mirror_file(entry: RawFile, mirror: Path) -> None:
+    """A mirror file must be the registered version: otherwise the build would use other data."""
     src = mirror / entry.name
-    if not src.is_file():
-        raise FetchError(f"{entry.name}: not found in mirror folder {mirror} (looked for {src})")
-    shutil.copyfile(src, dest)
+    size, sha = src.stat().st_size, cached_sha256(src)
+    if size != entry.bytes or sha != entry.sha256:
+        raise FetchError(
+            f"{entry.name}: the mirror's file {src} differs from data/registry.toml: mirror sha256 {sha} "
+            f"({size} bytes), registered sha256 {entry.sha256} ({entry.bytes} bytes)",
+            hint=f"if the new extract is intended, `python -m analysis data update --from {mirror}` and commit "
+            "data/registry.toml; otherwise point --mirror/$UDSATTE_DATA_MIRROR at a folder with the registered files",
+        )
 
 
-def _download(entry: RawFile, dest: Path, timeout: float = 60) -> None:
+class NoNetwork(FetchError):
+    """The origin host could not be reached at all (no point in trying the other files)."""
+
+
+def _open_url(url: str, timeout: float):
+    return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (https only, checked before)
+
+
+def _download(entry: RawFile, dest: Path, timeout: float = 30) -> None:
+    """Stream the https origin into dest, reading at most one byte more than registered."""
     parts = urllib.parse.urlsplit(entry.url)
+    if parts.scheme != "https":
+        raise FetchError(f"{entry.name}: refusing to download {entry.url}: only https URLs are allowed")
     url = urllib.parse.urlunsplit(parts._replace(path=urllib.parse.quote(parts.path)))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
-            shutil.copyfileobj(response, out)
-    except OSError as err:  # URLError, HTTPError and timeouts are all OSErrors
+        with _open_url(url, timeout) as response, open(dest, "wb") as out:
+            out.write(response.read(entry.bytes + 1))
+    except urllib.error.HTTPError as err:
+        raise FetchError(f"{entry.name}: could not download {entry.url}: HTTP {err.code} {err.reason}") from err
+    except urllib.error.URLError as err:
+        raise NoNetwork(
+            f"{entry.name}: could not download {entry.url}: {err.reason} (no network?)",
+            hint="use a mirror folder instead: --mirror DIR or UDSATTE_DATA_MIRROR=DIR",
+        ) from err
+    except OSError as err:  # timeouts, resets
         raise FetchError(f"{entry.name}: could not download {entry.url}: {err}") from err
 
 
-def fetch_one(entry: RawFile, raw_dir: Path, mirror: Path | None) -> str:
-    """Fetch one file into raw_dir atomically. Returns "present", "copied" or "downloaded"."""
-    dest = raw_dir / entry.name
-    if dest.is_file() and sha256_of(dest) == entry.sha256:
-        return "present"
+def check_fetched(entry: RawFile, tmp: Path, origin) -> None:
+    """Size first (cheap, catches truncation), then sha256."""
+    size = tmp.stat().st_size
+    if size != entry.bytes:
+        raise FetchError(f"{entry.name}: size mismatch for {origin}: expected {entry.bytes} bytes, got {size}")
+    got = sha256_of(tmp)
+    if got != entry.sha256:
+        raise FetchError(
+            f"{entry.name}: checksum mismatch for {origin}: expected sha256 {entry.sha256}, got {got}. "
+            "The file differs from the registered version."
+        )
+
+
+def _fetch_into(entry: RawFile, dest: Path, get: Callable[[Path], object], origin) -> None:
+    """Write via get() into a temporary file beside dest, verify, then move into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".part-", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=PART_PREFIX, dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.chmod(0o644)  # mkstemp makes 0600; raw inputs are ordinary readable files
     try:
-        if mirror is not None:
-            _copy_from_mirror(entry, mirror, tmp)
-            how = "copied"
-        else:
-            _download(entry, tmp)
-            how = "downloaded"
-        got = sha256_of(tmp)
-        if got != entry.sha256:
-            origin = mirror / entry.name if mirror is not None else entry.url
-            raise FetchError(
-                f"{entry.name}: checksum mismatch for {origin}: expected sha256 {entry.sha256}, "
-                f"got {got}. The file differs from the registered version; if the source was "
-                f"updated on purpose, update data/registry.toml."
-            )
+        get(tmp)
+        check_fetched(entry, tmp, origin)
         os.replace(tmp, dest)
-        return how
     finally:
         tmp.unlink(missing_ok=True)
 
 
+def fetch_one(entry: RawFile, raw_dir: Path, mirror: Path | None, download: bool = False) -> str:
+    """Fetch one file into raw_dir atomically. Returns "present", "copied" or "downloaded".
+
+    download=True always downloads from the origin (the mirror is ignored); with a mirror the
+    mirror's file must match the registry; with neither, a missing or corrupt file is downloaded."""
+    dest = raw_dir / entry.name
+    if download:
+        _fetch_into(entry, dest, lambda tmp: _download(entry, tmp), entry.url)
+        return "downloaded"
+    if mirror is not None:
+        src = mirror / entry.name
+        if src.is_file():
+            check_mirror_file(entry, mirror)
+        if matches(dest, entry):
+            return "present"
+        if not src.is_file():
+            raise FetchError(f"{entry.name}: not found in mirror folder {mirror} (looked for {src})")
+        _fetch_into(entry, dest, lambda tmp: shutil.copyfile(src, tmp), src)
+        return "copied"
+    if matches(dest, entry):
+        return "present"
+    _fetch_into(entry, dest, lambda tmp: _download(entry, tmp), entry.url)
+    return "downloaded"
+
+
+def remove_partial(raw_dir: Path) -> None:
+    """Temporary files left by a fetch that was killed."""
+    if raw_dir.is_dir():
+        for p in raw_dir.rglob(PART_PREFIX + "*"):
+            p.unlink(missing_ok=True)
+
+
 def fetch_all(
     files: Iterable[RawFile],
-    raw_dir: Path = paths.RAW,
+    raw_dir: Path | None = None,
     mirror: Path | None = None,
     progress: Callable[[str, str], None] | None = None,
+    download: bool = False,
 ) -> dict[str, str]:
-    """Fetch every registered file; collects all errors and raises one FetchError listing them."""
+    """Fetch every registered file; collects all errors and raises one FetchError listing them.
+    Without network it stops at the first file and says so."""
+    raw_dir = raw_dir or paths.RAW
+    remove_partial(raw_dir)
     results, errors = {}, []
     for entry in files:
         try:
-            results[entry.name] = fetch_one(entry, raw_dir, mirror)
+            results[entry.name] = fetch_one(entry, raw_dir, mirror, download)
+        except NoNetwork:
+            raise
         except FetchError as err:
-            errors.append(str(err))
+            errors.append(err)
             results[entry.name] = "failed"
         if progress:
             progress(entry.name, results[entry.name])
     if errors:
-        raise FetchError("\n".join(errors))
+        hints = list(dict.fromkeys(e.hint for e in errors))
+        raise FetchError(
+            f"{len(errors)} of {len(results)} raw file(s) could not be fetched; data/raw keeps the registered files"
+            + "".join(f"\n{e}" for e in errors),
+            hint="; ".join(hints),
+        )
     return results
-
-
-def raw_path(name: str, raw_dir: Path = paths.RAW) -> Path:
-    """Path of a registered raw file; a clear error if it has not been fetched."""
-    path = raw_dir / name
-    if not path.is_file():
-        raise FetchError(f"{name}: missing in {raw_dir}; run `make data` (python -m analysis fetch)")
-    return path

@@ -63,16 +63,27 @@ def test_chapters():
         assert c.context == {"area_name": a.name}
 
 
-def test_select_by_area():
+def test_select_by_area_includes_the_pages_that_show_its_plan():
     chapters = book.chapters()
-    assert [c.name for c in book.select(chapters, areas=["noerrebro"])] == ["omraader/noerrebro"]
+    got = [c.name for c in book.select(chapters, areas=["noerrebro"])]
+    # the front page and the targets page summarise every plan; the 2012 wave page Nørrebro's
+    assert got == ["forside", "maal", "boelge-2012", "omraader/noerrebro"]
     two = book.select(chapters, areas=["amager-sundby", "noerrebro"])
-    assert {c.name for c in two} == {"omraader/amager-sundby", "omraader/noerrebro"}
+    assert {c.name for c in two} == {
+        "forside",
+        "maal",
+        "boelge-2012",
+        "boelge-2013",
+        "omraader/amager-sundby",
+        "omraader/noerrebro",
+    }
 
 
 def test_select_by_wave():
     got = [c.name for c in book.select(book.chapters(), wave=2013)]
     assert got == [
+        "forside",
+        "maal",
         "boelge-2013",
         "omraader/vesterbro-sydhavnen",
         "omraader/valby-vigerslev",

@@ -1,16 +1,23 @@
 """The build pipeline: parameters, incremental keys, atomic publish, end-to-end and reproducibility."""
 
+import asyncio
 import filecmp
+import hashlib
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.manager import AsyncKernelManager
 
-from analysis import book, build, outputs, paths, pipeline
+from analysis import book, build, kernels, outputs, paths, pipeline
+from analysis.errors import BuildError, DataError, FetchError, SelectionError, StaleError, UserError
 
 BROKEN_TEMPLATE = """---
 jupytext:
@@ -142,6 +149,7 @@ def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatc
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     (tmp_path / "cache").mkdir()
     monkeypatch.setattr(build, "run_chapters", lambda *args: [])  # chapters are current; test the site step
+    monkeypatch.setattr(build, "check_all_current", lambda *args: None)
     with pytest.raises(KeyboardInterrupt):
         build.build(site=site, log=lambda _: None)
     assert (site / "index.html").read_text() == "good"
@@ -261,3 +269,255 @@ def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypat
     assert "Lektiecafé i Urbanplanen" in page and "Bydelsmødrene" in page
     note = nbformat.read(out / "omraader" / "amager-sundby.ipynb", as_version=4).cells[-1].source
     assert "planen" in note and "tilføjet: indsatsen »Lektiecafé i Urbanplanen«" in note
+
+
+# --- chapter states and the stale-site check ---------------------------------------------------------
+
+
+@pytest.fixture
+def chapter_env(tmp_path, monkeypatch):
+    """Chapters from the broken template, notebooks and records in tmp_path, data version "d2"."""
+    _template_dir(tmp_path, monkeypatch)
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(book.Chapter, "path", property(lambda self: tmp_path / "out" / f"{self.name}.ipynb"))
+    derived = tmp_path / "derived"
+    derived.mkdir()
+    (derived / ".raw").write_text("d2")
+    return derived
+
+
+def _chapter(area: str | None) -> book.Chapter:
+    name = f"omraader/{area}" if area else "forside"
+    return book.Chapter(name, "broken", {"area": area or "x"}, area)
+
+
+def _pretend_built(chapter: book.Chapter, data: str, code: str = "c1") -> None:
+    chapter.path.parent.mkdir(parents=True, exist_ok=True)
+    chapter.path.write_text("{}")
+    inputs = build.inputs_for(chapter, data, code)
+    record = {"key": build.digest_text(*inputs.values()), "inputs": inputs}
+    build.write_atomic(build._record_file(chapter), json.dumps(record))
+
+
+def test_chapter_state_names_what_changed(chapter_env):
+    ch = _chapter("noerrebro")
+    assert build.chapter_state(ch, "d1", "c1") == ("never built", "")
+    _pretend_built(ch, "d1")
+    assert build.chapter_state(ch, "d1", "c1") == ("up to date", "")
+    assert build.chapter_state(ch, "d2", "c1") == ("stale", "data changed")
+    assert build.chapter_state(ch, "d2", "c2") == ("stale", "data and analysis code changed")
+    ch.path.unlink()
+    assert build.chapter_state(ch, "d1", "c1") == ("never built", "")
+
+
+def test_selection_refuses_stale_chapters_outside_it(chapter_env):
+    # --area noerrebro after a data change: amager-sundby would be published from the old data
+    noerrebro, amager = _chapter("noerrebro"), _chapter("amager-sundby")
+    for ch in (noerrebro, amager):
+        _pretend_built(ch, "d1")
+    with pytest.raises(StaleError) as err:
+        build.plan([noerrebro], [noerrebro, amager], chapter_env, "c1", force=False)
+    assert "1 chapter(s) outside the selection are not current" in str(err.value)
+    assert "omraader/amager-sundby (stale: data changed)" in str(err.value)
+    assert "omraader/noerrebro" not in str(err.value)
+    assert "make book" in err.value.hint and "--area amager-sundby" in err.value.hint
+
+
+def test_stale_page_without_area_hints_only_the_full_build(chapter_env):
+    noerrebro, front = _chapter("noerrebro"), _chapter(None)
+    _pretend_built(noerrebro, "d2")
+    with pytest.raises(StaleError) as err:
+        build.plan([noerrebro], [noerrebro, front], chapter_env, "c1", force=False)
+    assert "forside (never built)" in str(err.value)
+    assert err.value.hint == "build them too: `make book` (python -m analysis build, all chapters)"
+
+
+def test_plan_reexecutes_stale_selected_chapters_and_keeps_current_ones(chapter_env):
+    noerrebro, amager = _chapter("noerrebro"), _chapter("amager-sundby")
+    _pretend_built(noerrebro, "d1")
+    _pretend_built(amager, "d2")
+    results, todo = build.plan([noerrebro], [noerrebro, amager], chapter_env, "c1", force=False)
+    assert [(r.name, r.status) for r in results] == [("omraader/amager-sundby", "kept")]
+    assert todo == [(noerrebro, "data changed")]
+
+
+def test_force_reexecutes_current_chapters(chapter_env):
+    noerrebro = _chapter("noerrebro")
+    _pretend_built(noerrebro, "d2")
+    assert build.plan([noerrebro], [noerrebro], chapter_env, "c1", force=False) == (
+        [build.ChapterResult("omraader/noerrebro", "reused")],
+        [],
+    )
+    assert build.plan([noerrebro], [noerrebro], chapter_env, "c1", force=True)[1] == [(noerrebro, "forced")]
+
+
+def test_nothing_is_published_unless_every_chapter_is_current(chapter_env, monkeypatch):
+    monkeypatch.setattr(build, "code_digest", lambda: "c1")
+    noerrebro = _chapter("noerrebro")
+    _pretend_built(noerrebro, "d2")
+    build.check_all_current([noerrebro], chapter_env)  # current: no error
+    _pretend_built(noerrebro, "d1")
+    with pytest.raises(BuildError, match=r"not publishing: .*omraader/noerrebro \(stale: data changed\)"):
+        build.check_all_current([noerrebro], chapter_env)
+
+
+def test_unknown_area_is_a_selection_error():
+    with pytest.raises(SelectionError, match="unknown area"):
+        build.build(areas=["noerrebr"], log=lambda _: None)
+
+
+# --- error kinds -------------------------------------------------------------------------------------
+
+
+def _failing_prepare(monkeypatch, err: Exception) -> None:
+    def prepare(raw_dir, out_dir):
+        Path(out_dir).mkdir(parents=True)
+        (Path(out_dir) / "half.csv").write_text("x")
+        raise err
+
+    monkeypatch.setattr(pipeline, "prepare", prepare)
+
+
+def test_a_bug_in_prepare_is_not_reported_as_bad_data(tmp_path, monkeypatch, built_site):
+    # it used to say "the data did not validate" for any ValueError or KeyError
+    _failing_prepare(monkeypatch, KeyError("indicator"))
+    with pytest.raises(KeyError) as err:
+        build.prepare_cached(paths.RAW, tmp_path / "derived", log=lambda _: None)
+    assert not isinstance(err.value, UserError)
+    assert not (tmp_path / "derived.tmp").exists()  # no half-prepared results
+
+
+def test_a_data_error_in_prepare_stays_a_data_error(tmp_path, monkeypatch, built_site):
+    _failing_prepare(monkeypatch, DataError("x.csv: 1 problem(s)"))
+    with pytest.raises(DataError, match="x.csv"):
+        build.prepare_cached(paths.RAW, tmp_path / "derived", log=lambda _: None)
+    assert not (tmp_path / "derived.tmp").exists()
+
+
+# --- data sources ------------------------------------------------------------------------------------
+
+
+def test_build_fails_when_the_mirror_differs_from_the_registry(tmp_path, built_site):
+    mirror = tmp_path / "mirror"
+    (mirror / "kk-opendata").mkdir(parents=True)
+    newer = b'{"indre_by": 1, "oesterbro": 2}\n'
+    (mirror / "kk-opendata" / "bydel_ids.json").write_bytes(newer)
+    before = (paths.RAW / "kk-opendata" / "bydel_ids.json").read_bytes()
+    with pytest.raises(FetchError) as err:
+        build.build(mirror=mirror, site=tmp_path / "html", log=lambda _: None)
+    msg = str(err.value)
+    assert "kk-opendata/bydel_ids.json" in msg
+    assert "registered sha256 d1aafc1f3bc11932f744eb0a71bc20077c6a6f904bd105c15c6e652e46b2cc8b (229 bytes)" in msg
+    assert f"mirror sha256 {hashlib.sha256(newer).hexdigest()} (32 bytes)" in msg
+    assert (paths.RAW / "kk-opendata" / "bydel_ids.json").read_bytes() == before
+    assert not (tmp_path / "html").exists()
+
+
+# --- interrupts, leftovers and kernels ----------------------------------------------------------------
+
+
+def test_leftovers_of_a_killed_build_are_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "_build")
+    monkeypatch.setattr(paths, "DERIVED", tmp_path / ".cache" / "derived")
+    chapters = tmp_path / "book" / "chapters" / "omraader"
+    leftovers = [
+        tmp_path / "_build" / "staging-4242" / "index.html",
+        tmp_path / ".cache" / "derived.tmp" / "area_series.csv",
+        chapters / "noerrebro.part.ipynb",
+        chapters / "noerrebro.new.ipynb",
+        tmp_path / "_build" / "sites" / "site-old" / "index.html",
+    ]
+    kept = [chapters / "noerrebro.ipynb", tmp_path / "_build" / "sites" / "site-new" / "index.html"]
+    for f in leftovers + kept:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("x")
+    site = tmp_path / "_build" / "html"
+    site.symlink_to("sites/site-new")
+    build.remove_leftovers(site)
+    assert [f for f in leftovers if f.exists()] == []
+    assert not (tmp_path / "_build" / "staging-4242").exists()
+    assert all(f.exists() for f in kept)
+
+
+def test_chapter_kernels_are_not_interrupted_at_shutdown():
+    """The source of "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" in successful builds:
+    jupyter_client sends SIGINT before every shutdown. Our manager does not; the stock one does."""
+
+    async def signals_at_shutdown(manager_class) -> list[int]:
+        km = manager_class(kernel_name=build.KERNEL)
+        await km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        sent, send = [], km.provisioner.send_signal
+
+        async def record(signum):
+            sent.append(signum)
+            await send(signum)
+
+        km.provisioner.send_signal = record
+        await km.shutdown_kernel()
+        return sent
+
+    assert signal.SIGINT not in asyncio.run(signals_at_shutdown(kernels.ChapterKernelManager))
+    assert signal.SIGINT in asyncio.run(signals_at_shutdown(AsyncKernelManager))
+    assert not kernels._live  # unregistered after shutdown
+
+
+SLOW_TEMPLATE = BROKEN_TEMPLATE.replace('area = "x"', 'marker = ""').replace(
+    "raise ValueError(\"bad input in column 'rate'\")",
+    "import pathlib, time\npathlib.Path(marker).touch()\ntime.sleep(120)",
+)
+
+DRIVER = """
+import sys
+from pathlib import Path
+from analysis import __main__ as cli, book, paths
+tmp = Path(sys.argv[1])
+paths.BUILD, paths.CACHE, paths.TEMPLATES = tmp / "_build", tmp / "cache", tmp / "templates"
+paths.SITE_EXTRA = tmp / "site"
+paths.SITE_DATA = paths.SITE_EXTRA / "data"
+book.chapters = lambda: [book.Chapter(f"slow-{i}", "slow", {"marker": str(tmp / f"started-{i}")}) for i in range(2)]
+book.Chapter.path = property(lambda self: tmp / "out" / f"{self.name}.ipynb")
+sys.exit(cli.main(["build", "--jobs", "2"]))
+"""
+
+
+def _kernels_of(pid: int) -> list[int]:
+    """Processes started by jupyter_client for the process pid (they carry JPY_PARENT_PID)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            env = (proc / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if f"JPY_PARENT_PID={pid}".encode() in env:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_kernels_within_seconds_and_leaves_no_partial_files(tmp_path, built_site):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "slow.md").write_text(SLOW_TEMPLATE, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(tmp_path)], cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not all((tmp_path / f"started-{i}").exists() for i in range(2)):  # both kernels are busy
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.2)
+        assert len(_kernels_of(proc.pid)) == 2
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        seconds = time.monotonic() - t0
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err.decode()
+    assert seconds < 10
+    assert "interrupted" in err.decode() and "Traceback" not in err.decode()
+    assert "KeyboardInterrupt caught" not in err.decode()
+    assert _kernels_of(proc.pid) == []
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == []  # no chapter, no .part/.new notebook
+    assert not list((tmp_path / "_build").glob("staging-*"))
+    assert not (tmp_path / "_build" / "html").exists()

@@ -53,7 +53,7 @@ def _write_be43(raw_dir, rows) -> None:
 
 def test_load_population_tidy(tmp_path):
     _write_be43(tmp_path, _be43_rows())
-    out = load.load_population(tmp_path)
+    out = load.validate_population(load.read_statbank(tmp_path / BE43))
     assert list(out.columns) == ["year", "bydel_nr", "population"]
     # 2 year-ends x (10 bydele + "Uden for inddeling"); the 2011 quarter is dropped
     assert len(out) == 22
@@ -67,7 +67,7 @@ def test_load_population_tidy(tmp_path):
 def test_load_population_bydel_prefix_is_accepted(tmp_path):
     rows = [[d, f"Bydel - {lab}", v] for d, lab, v in _be43_rows()]
     _write_be43(tmp_path, rows)
-    assert len(load.load_population(tmp_path)) == 22
+    assert len(load.validate_population(load.read_statbank(tmp_path / BE43))) == 22
 
 
 def test_load_population_bad_value_names_spreadsheet_row(tmp_path):
@@ -75,7 +75,7 @@ def test_load_population_bad_value_names_spreadsheet_row(tmp_path):
     rows[2][2] = "12x"  # third data row -> spreadsheet row 4 + 2 = 6
     _write_be43(tmp_path, rows)
     with pytest.raises(DataError) as err:
-        load.load_population(tmp_path)
+        load.validate_population(load.read_statbank(tmp_path / BE43))
     msg = str(err.value)
     assert msg.startswith(f"{BE43}: 1 problem(s)")
     assert "row 6, column 'Sum af Antal personer', value '12x': expected a whole number ≥ 0" in msg
@@ -86,7 +86,7 @@ def test_load_population_unknown_label(tmp_path):
     rows[4][1] = "11. Atlantis"  # row 8; it also leaves 31.12.2009 without "5. Valby"
     _write_be43(tmp_path, rows)
     with pytest.raises(DataError) as err:
-        load.load_population(tmp_path)
+        load.validate_population(load.read_statbank(tmp_path / BE43))
     msg = str(err.value)
     assert "row 8, column 'Bydel:', value '11. Atlantis': expected 'N. Name' with N in 1-10" in msg
     assert "file, column 'Bydel:', value [5]: bydele missing for 2009-12-31" in msg
@@ -97,7 +97,7 @@ def test_load_population_bad_date(tmp_path):
     rows[0][0] = "2009-13-01"  # row 4
     _write_be43(tmp_path, rows)
     with pytest.raises(DataError) as err:
-        load.load_population(tmp_path)
+        load.validate_population(load.read_statbank(tmp_path / BE43))
     assert "row 4, column 'Generation_tekst', value '2009-13-01': expected a date YYYYMMDD" in str(err.value)
 
 

@@ -6,6 +6,7 @@ policy's own ratios), never from running the code under test.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pandas as pd
@@ -74,13 +75,22 @@ def test_backtest_of_the_policys_published_ratios(res):
 def test_truncated_extract_gives_no_headline_figures_for_the_cut_year(tmp_path):
     """An extract cut inside 2014 (one of Amager/Sundby's roder left) must not publish 2014 figures:
     the year falls below the coverage threshold and is left out, with a note."""
-    from analysis import load, pipeline
+    from analysis import load, pipeline, registry
 
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW, raw, symlinks=False)
     rode = pd.read_csv(RAW, skip_blank_lines=False)
     keep = rode["year"].ne(2014) | rode["name"].astype(str).str.strip().eq("Uplands")
-    rode[keep].to_csv(raw / load.RODE_FILE, index=False)
-    inputs = pipeline.load_inputs(raw)
+    cut = raw / load.RODE_FILE
+    rode[keep].to_csv(cut, index=False)
+    # register the cut extract as `data update` would (the registry is only changed in memory)
+    files = [
+        dataclasses.replace(f, sha256=registry.sha256_of(cut), bytes=cut.stat().st_size)
+        if f.name == load.RODE_FILE
+        else f
+        for f in registry.load_registry()
+    ]
+    with registry.active(files):
+        inputs = pipeline.load_inputs(raw)
     assert 2014 not in set(inputs.rode_obs["year"])
     assert any(note.startswith("2014: for få roder") for note in inputs.notes)

@@ -1,0 +1,383 @@
+"""The command line (python -m analysis): help texts and choices, errors by kind, the build lock,
+`list`, `data update` and the fetch source options."""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+from pathlib import Path
+
+import pytest
+
+from analysis import __main__ as cli
+from analysis import book, build, lock, paths, registry
+from analysis.errors import DataError, FetchError
+
+SLUGS = [
+    "bispebjerg-nordvest",
+    "noerrebro",
+    "husum-tingbjerg",
+    "vesterbro-sydhavnen",
+    "valby-vigerslev",
+    "amager-sundby",
+]
+BYDEL = "kk-opendata/bydel_socio_2008_2014.csv"
+BYDEL_SHA = "4a561f2f68a82615d6e764f8fe7000d4dbd62980859cc6792d79a02f2bdde17f"
+
+
+@pytest.fixture
+def tmp_cache(tmp_path, monkeypatch):
+    """The lock file (and other bookkeeping) in tmp_path, not in the checkout."""
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def _help(capsys, *argv) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*argv, "--help"])
+    assert exit_.value.code == 0
+    return capsys.readouterr().out
+
+
+# --- help and choices ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["fetch"], "verify its size and sha256"),
+        (["build"], "execute the chapters that are not up to date"),
+        (["list"], "every chapter's state"),
+        (["validate"], "Load and validate the raw inputs"),
+        (["delineate"], "Recompute which roder belong to each area"),
+        (["toc"], "Write _toc.yml"),
+        (["data"], "Manage the raw data"),
+        (["data", "update"], "On a validation failure nothing is changed"),
+    ],
+)
+def test_every_command_says_what_it_does(capsys, argv, says):
+    assert says in " ".join(_help(capsys, *argv).split())
+
+
+def test_build_help_lists_areas_waves_and_options(capsys):
+    text = _help(capsys, "build")
+    assert "{" + ",".join(SLUGS) + "}" in text
+    assert "{2012,2013}" in text
+    assert "noerrebro              Nørrebro (wave 2012)" in text
+    assert "2013  Anden bølge: udviklingsplaner 2013" in text
+    for option in ("--force", "--wait", "--download", "--mirror", "--jobs"):
+        assert option in text
+
+
+def test_top_level_help_lists_the_commands(capsys):
+    text = _help(capsys)
+    for command in ("fetch", "build", "list", "validate", "delineate", "toc", "data"):
+        assert f"    {command}" in text
+
+
+def test_unknown_area_is_refused_with_the_choices(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["build", "--area", "noerrebr"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'noerrebr'" in capsys.readouterr().err
+
+
+def test_mirror_and_download_exclude_each_other(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["fetch", "--mirror", "/tmp", "--download"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+# --- errors by kind --------------------------------------------------------------------------------
+
+
+def _command_raising(monkeypatch, err: BaseException) -> None:
+    def command(args):
+        print("working ...")
+        raise err
+
+    monkeypatch.setattr(cli, "cmd_list", command)
+
+
+def test_user_error_is_one_line_with_what_to_do(capsys, monkeypatch):
+    _command_raising(monkeypatch, FetchError("x.csv: missing in data/raw", hint="run `make data`"))
+    assert cli.main(["list"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "working ...\n"
+    assert captured.err == "error [fetch]: x.csv: missing in data/raw -- what to do: run `make data`\n"
+
+
+def test_details_of_a_user_error_are_indented_below_it(capsys, monkeypatch):
+    _command_raising(monkeypatch, DataError("b.csv: 2 problem(s)\n  row 3: bad\n  row 4: worse"))
+    assert cli.main(["list"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("error [data]: b.csv: 2 problem(s) -- what to do: ")
+    assert lines[1:] == ["  row 3: bad", "  row 4: worse"]
+
+
+def test_a_bug_shows_its_traceback(monkeypatch):
+    # KeyError used to be reported as a one-line user error
+    _command_raising(monkeypatch, KeyError("indicator"))
+    with pytest.raises(KeyError):
+        cli.main(["list"])
+
+
+def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
+    _command_raising(monkeypatch, KeyboardInterrupt())
+    assert cli.main(["list"]) == 130
+    assert "interrupted: stopped, partial files removed" in capsys.readouterr().err
+
+
+# --- the build lock --------------------------------------------------------------------------------
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from analysis import lock
+with lock.exclusive(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_lock(path: Path, seconds: float) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(seconds)], cwd=paths.ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_second_build_says_another_is_running(tmp_cache, capsys):
+    holder = _hold_lock(tmp_cache / "build.lock", 30)
+    try:
+        assert cli.main(["build"]) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    expected = f"error [build]: another build is running (pid {holder.pid})"
+    assert err == expected + " -- what to do: wait for it to finish, or add --wait\n"
+
+
+def test_wait_waits_for_the_other_build(tmp_cache):
+    holder = _hold_lock(tmp_cache / "build.lock", 1.5)
+    said = []
+    t0 = time.monotonic()
+    with lock.exclusive(tmp_cache / "build.lock", wait=True, log=said.append):
+        waited = time.monotonic() - t0
+        assert (tmp_cache / "build.lock").read_text() == f"{os.getpid()}\n"
+    holder.wait()
+    assert said == [f"waiting for the other build (pid {holder.pid}) to finish ..."]
+    assert waited > 0.5
+
+
+def test_lock_is_free_again_after_use(tmp_cache):
+    with lock.exclusive(tmp_cache / "build.lock"):
+        pass
+    with lock.exclusive(tmp_cache / "build.lock"):
+        pass
+
+
+# --- list ------------------------------------------------------------------------------------------
+
+
+def test_list_shows_areas_waves_and_chapter_states(tmp_path, monkeypatch, capsys):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(paths.TEMPLATES / "wave.md", templates / "wave.md")
+    monkeypatch.setattr(paths, "TEMPLATES", templates)
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(book.Chapter, "path", property(lambda self: tmp_path / "out" / f"{self.name}.ipynb"))
+    chapters = [book.Chapter(f"boelge-{y}", "wave", {"wave": y}, wave=y) for y in (2012, 2013)]
+    monkeypatch.setattr(book, "chapters", lambda: chapters)
+    monkeypatch.setattr(cli, "data_version", lambda raw: "d2" * 32)
+    monkeypatch.setattr(build, "code_digest", lambda: "c1")
+    chapters[0].path.parent.mkdir(parents=True)
+    chapters[0].path.write_text("{}")
+    inputs = build.inputs_for(chapters[0], "d1" * 32, "c1")
+    build.write_atomic(build._record_file(chapters[0]), json.dumps({"key": "old", "inputs": inputs}))
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "areas (--area):\n  bispebjerg-nordvest    Bispebjerg/Nordvest (wave 2012)\n" in out
+    assert "waves (--wave):\n  2012  Første bølge: udviklingsplaner 2012\n" in out
+    assert "data version d2d2d2d2d2d2" in out
+    assert "  boelge-2012                    stale (data changed)\n" in out
+    assert "  boelge-2013                    never built\n" in out
+
+
+# --- data update -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def update_env(tmp_path, monkeypatch, tmp_cache, built_site):
+    """A copy of data/raw and data/registry.toml to update, and a folder for the new extracts."""
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW, raw)
+    reg = tmp_path / "registry.toml"
+    shutil.copy(paths.REGISTRY, reg)
+    monkeypatch.setattr(paths, "REGISTRY", reg)
+    new = tmp_path / "new" / "kk-opendata"
+    new.mkdir(parents=True)
+    return raw, reg, new
+
+
+def _with_2015(text: str) -> str:
+    rows_2014 = [line for line in text.splitlines() if line.startswith("2014,")]
+    return text + "".join("2015," + line[len("2014,") :] + "\n" for line in rows_2014)
+
+
+def test_data_update_registers_a_new_extract(update_env, capsys):
+    raw, reg, new = update_env
+    before = reg.read_text(encoding="utf-8")
+    content = _with_2015((raw / BYDEL).read_text(encoding="utf-8")).encode()
+    (new / "bydel_socio_2008_2014.csv").write_bytes(content)
+    (new / "extra.csv").write_text("a,b\n")
+    sha = hashlib.sha256(content).hexdigest()
+    assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "ignored: kk-opendata/extra.csv is not in data/registry.toml" in out
+    assert "updated 1 file(s)" in out
+    assert (
+        f"  {BYDEL}: sha256 4a561f2f68a8 -> {sha[:12]}, 32426 -> {len(content)} bytes; 70 -> 80 rows (+10); "
+        "years added: 2015\n" in out
+    )
+    assert "commit data/registry.toml" in out
+    after = reg.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert changed == [
+        (f'sha256 = "{BYDEL_SHA}"', f'sha256 = "{sha}"'),
+        ("bytes = 32426", f"bytes = {len(content)}"),
+    ]
+    assert (raw / BYDEL).read_bytes() == content
+    assert not list(raw.rglob(".part-*"))
+
+
+def test_data_update_that_does_not_validate_changes_nothing(update_env, capsys):
+    raw, reg, new = update_env
+    before_reg, before_raw = reg.read_bytes(), (raw / BYDEL).read_bytes()
+    broken = before_raw.decode().replace("2008,amager_vest,53163,", "2008,amager_vest,-5,", 1)
+    (new / "bydel_socio_2008_2014.csv").write_text(broken, encoding="utf-8")
+    assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error [data]: {BYDEL}: 1 problem(s)")
+    assert "row 2, column 'antal_beboere', value -5.0: expected 0 ≤ value" in err
+    assert f"correct the new extract in {new.parent}" in err
+    assert reg.read_bytes() == before_reg
+    assert (raw / BYDEL).read_bytes() == before_raw
+
+
+def test_data_update_of_an_unreadable_geojson_changes_nothing(update_env, capsys):
+    raw, reg, new = update_env
+    before = reg.read_bytes()
+    (new.parent / "geo").mkdir()
+    (new.parent / "geo" / "rode.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 1
+    assert capsys.readouterr().err.startswith("error [data]: socio-economic data and boundaries")
+    assert reg.read_bytes() == before
+
+
+def test_data_update_with_nothing_new(update_env, capsys):
+    raw, reg, new = update_env
+    shutil.copy(raw / BYDEL, new / "bydel_socio_2008_2014.csv")
+    assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 0
+    assert "nothing to update" in capsys.readouterr().out
+
+
+def test_data_update_needs_a_folder(tmp_cache, tmp_path, capsys):
+    assert cli.main(["data", "update", "--from", str(tmp_path / "nowhere")]) == 1
+    assert capsys.readouterr().err.startswith(f"error [data]: {tmp_path / 'nowhere'} is not a folder")
+
+
+# --- fetch sources ---------------------------------------------------------------------------------
+
+
+def test_download_without_network_fails_clearly_and_ignores_the_mirror(tmp_cache, tmp_path, monkeypatch, capsys):
+    asked = []
+
+    def offline(url, timeout):
+        asked.append(url)
+        raise urllib.error.URLError(OSError(-2, "Name or service not known"))
+
+    monkeypatch.setattr(registry, "_open_url", offline)
+    monkeypatch.setenv(registry.MIRROR_ENV, str(paths.RAW))  # a complete mirror that must not be used
+    raw = tmp_path / "raw"
+    assert cli.main(["--raw", str(raw), "fetch", "--download"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error [fetch]: {BYDEL}: could not download https://raw.githubusercontent.com/")
+    assert "(no network?) -- what to do: use a mirror folder instead: --mirror DIR or UDSATTE_DATA_MIRROR=DIR" in err
+    assert len(asked) == 1
+    assert not raw.exists() or not any(p.is_file() for p in raw.rglob("*"))
+
+
+@pytest.mark.slow
+def test_noop_build_prints_data_folder_and_version(built_site, capsys):
+    assert cli.main(["build"]) == 0
+    out = capsys.readouterr().out
+    version = (paths.DERIVED / ".raw").read_text()[:12]
+    assert f"data: {paths.RAW} (verified against data/registry.toml; " in out
+    assert f"data version {version}\n" in out
+    assert "0 executed" in out
+
+
+# --- make browser (zero set-up for the browser tests) ------------------------------------------------
+
+
+def _fake_tools(tmp_path: Path, tools: dict[str, int], uid: int) -> tuple[Path, Path]:
+    """A PATH with fake commands that log their arguments and exit with the given status."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    for name, status in tools.items():
+        script = bin_dir / name
+        script.write_text(f'#!/bin/bash\necho "{name} $*" >> {log}\nexit {status}\n')
+        script.chmod(0o755)
+    (bin_dir / "id").write_text(f"#!/bin/bash\necho {uid}\n")
+    (bin_dir / "id").chmod(0o755)
+    return bin_dir, log
+
+
+def _make_browser(bin_dir: Path, python: Path) -> subprocess.CompletedProcess:
+    make = shutil.which("make")
+    return subprocess.run(
+        [make, "-s", "browser", f"PATH={bin_dir}", f"PY={python}"], cwd=paths.ROOT, capture_output=True, text=True
+    )
+
+
+def _calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_make_browser_does_nothing_when_chromium_is_installed(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"chromium": 0, "apt-get": 0, "python": 0}, uid=0)
+    assert _make_browser(bin_dir, bin_dir / "python").returncode == 0
+    assert _calls(log) == []
+
+
+def test_make_browser_installs_debian_chromium_as_root(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"apt-get": 0, "python": 0}, uid=0)
+    assert _make_browser(bin_dir, bin_dir / "python").returncode == 0
+    assert _calls(log) == ["apt-get update -qq", "apt-get install -y -qq chromium fonts-dejavu-core"]
+
+
+def test_make_browser_falls_back_to_playwright(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"apt-get": 0, "python": 0}, uid=1000)  # not root: no apt-get
+    assert _make_browser(bin_dir, bin_dir / "python").returncode == 0
+    assert _calls(log) == ["python -m playwright install chromium"]
+
+
+def test_make_browser_fails_with_one_clear_line(tmp_path):
+    bin_dir, log = _fake_tools(tmp_path, {"apt-get": 100, "python": 1}, uid=0)
+    result = _make_browser(bin_dir, bin_dir / "python")
+    assert result.returncode != 0
+    assert _calls(log) == ["apt-get update -qq", "python -m playwright install chromium"]
+    # make's own last line ("make: ***" or, under `make test`, "make[1]: ***") is not ours
+    errors = [line for line in result.stderr.splitlines() if not re.match(r"make(\[\d+\])?:", line)]
+    assert errors == [
+        "error: no Chromium for the browser tests: run 'apt-get install chromium' as root, "
+        f"or '{bin_dir / 'python'} -m playwright install chromium' with network access"
+    ]
