@@ -353,6 +353,9 @@ def write_config(stamp: dict, dest: Path) -> Path:
     )
     config.setdefault("sphinx", {}).setdefault("config", {})
     config["sphinx"]["config"].setdefault("html_theme_options", {})["extra_footer"] = footer
+    # Sphinx re-renders pages when a template is newer than them, but not when a translation
+    # changes: a digest of both in the HTML config makes it re-render every page then.
+    config["sphinx"]["config"].setdefault("html_context", {})["theme_files"] = digest_files(theme_files())
     dest.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return dest
 
@@ -369,10 +372,16 @@ def write_site_data_cached(derived: Path) -> None:
     stamp.write_text(key)
 
 
+def theme_files() -> list[Path]:
+    """The site's theme overrides (book/_templates) and Danish labels (book/locales, .po only)."""
+    templates = sorted((paths.ROOT / "book" / "_templates").rglob("*.html"))
+    return templates + sorted((paths.ROOT / "book" / "locales").rglob("*.po"))
+
+
 def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
     sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
-    sources += sorted((paths.ROOT / "book" / "_static").rglob("*"))
+    sources += sorted((paths.ROOT / "book" / "_static").rglob("*")) + theme_files()
     return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
 
 
