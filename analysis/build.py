@@ -353,8 +353,9 @@ def write_config(stamp: dict, dest: Path) -> Path:
     )
     config.setdefault("sphinx", {}).setdefault("config", {})
     config["sphinx"]["config"].setdefault("html_theme_options", {})["extra_footer"] = footer
-    # Sphinx re-renders pages when a template is newer than them, but not when a translation
-    # changes: a digest of both in the HTML config makes it re-render every page then.
+    # Sphinx rewrites a page only when its source or a template is newer than it, and copies the
+    # static files only when it writes pages: a digest of the static files, templates and
+    # translations in the HTML config makes it rewrite every page, and copy, when one changes.
     config["sphinx"]["config"].setdefault("html_context", {})["theme_files"] = digest_files(theme_files())
     dest.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return dest
@@ -373,15 +374,17 @@ def write_site_data_cached(derived: Path) -> None:
 
 
 def theme_files() -> list[Path]:
-    """The site's theme overrides (book/_templates) and Danish labels (book/locales, .po only)."""
-    templates = sorted((paths.ROOT / "book" / "_templates").rglob("*.html"))
-    return templates + sorted((paths.ROOT / "book" / "locales").rglob("*.po"))
+    """The site's look: static files (book/_static), theme overrides (book/_templates) and
+    Danish labels (book/locales, the .po files; Sphinx compiles them)."""
+    folder = paths.ROOT / "book"
+    files = [*(folder / "_static").rglob("*"), *(folder / "_templates").rglob("*.html")]
+    return sorted(f for f in [*files, *(folder / "locales").rglob("*.po")] if f.is_file())
 
 
 def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
     sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
-    sources += sorted((paths.ROOT / "book" / "_static").rglob("*")) + theme_files()
+    sources += theme_files()
     return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
 
 

@@ -89,8 +89,9 @@ def subset_font(codepoints: set[int]) -> None:
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=sorted(codepoints))
         subsetter.subset(font)
-        subset.save_font(font, str(out / f"{FONT}.{suffix}"), options)
-        print(f"{FONT_DIR}/{FONT}.{suffix}: {len(codepoints)} glyphs, {(out / f'{FONT}.{suffix}').stat().st_size} bytes")
+        target = out / f"{FONT}.{suffix}"
+        subset.save_font(font, str(target), options)
+        print(f"{FONT_DIR}/{target.name}: {len(codepoints)} glyphs, {target.stat().st_size} bytes")
 
 
 def favicon_png() -> None:
