@@ -174,7 +174,8 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
     shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     shutil.copy(paths.ROOT / "book" / "metode.md", root / "book" / "metode.md")
-    shutil.copytree(paths.ROOT / "book" / "_static", root / "book" / "_static")
+    for folder in ("_static", "_templates", "locales"):
+        shutil.copytree(paths.ROOT / "book" / folder, root / "book" / folder, ignore=shutil.ignore_patterns("*.mo"))
     shutil.copy(paths.ROOT / "_config.yml", root / "_config.yml")
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: book/chapters/omraader/default\nchapters:\n- file: book/metode\n"
@@ -190,6 +191,7 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     for heading in ("Nøgletal", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Data og metode"):
         assert f">{heading}<" in html
     assert "# Parameters" not in html  # code is hidden from readers
+    assert 'aria-label="Vis eller skjul navigationen"' in html  # the site's theme overrides apply
 
 
 @pytest.mark.slow
