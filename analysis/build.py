@@ -535,6 +535,10 @@ def write_config(stamp: dict, dest: Path) -> Path:
     config.setdefault("parse", {})["myst_substitutions"] = substitutions(stamp)
     config.setdefault("sphinx", {}).setdefault("config", {})
     config["sphinx"]["config"].setdefault("html_theme_options", {})["extra_footer"] = footer
+    # Sphinx rewrites a page only when its source or a template is newer than it, and copies the
+    # static files only when it writes pages: a digest of the static files, templates and
+    # translations in the HTML config makes it rewrite every page, and copy, when one changes.
+    config["sphinx"]["config"].setdefault("html_context", {})["theme_files"] = digest_files(theme_files())
     dest.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return dest
 
@@ -551,10 +555,18 @@ def write_site_data_cached(derived: Path) -> None:
     stamp.write_text(key)
 
 
+def theme_files() -> list[Path]:
+    """The site's look: static files (book/_static), theme overrides (book/_templates) and
+    Danish labels (book/locales, the .po files; Sphinx compiles them)."""
+    folder = paths.ROOT / "book"
+    files = [*(folder / "_static").rglob("*"), *(folder / "_templates").rglob("*.html")]
+    return sorted(f for f in [*files, *(folder / "locales").rglob("*.po")] if f.is_file())
+
+
 def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
     sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
-    sources += sorted((paths.ROOT / "book" / "_static").rglob("*"))
+    sources += theme_files()
     return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
 
 
@@ -685,6 +697,21 @@ def build(
     return {"site": site, "seconds": time.perf_counter() - t0, "chapters": results, "data_version": version, **counts}
 
 
+# The site root forwards to the front page; Jupyter Book's own version has no language or
+# description. Browsers ask the root for /favicon.ico, so the icon is there too.
+ROOT_PAGE = """<!doctype html>
+<html lang="da">
+<head>
+<meta charset="utf-8">
+<title>Udsatte byområder i København</title>
+<meta name="description" content="Udviklingsplaner for Københavns seks udsatte byområder, bygget på kommunens åbne data.">
+<meta http-equiv="refresh" content="0; url=book/chapters/forside.html">
+</head>
+<body><p><a href="book/chapters/forside.html">Gå til forsiden</a></p></body>
+</html>
+"""
+
+
 def publish_site(stamp: dict, site: Path, log) -> None:
     """Jupyter Book into a staging folder, then an atomic swap (nothing to do if nothing changed)."""
     key = site_key(stamp)
@@ -702,6 +729,8 @@ def publish_site(stamp: dict, site: Path, log) -> None:
         config = write_config(stamp, paths.CACHE / "_config.build.yml")
         jupyter_book(work, config, log)
         shutil.copytree(work / "_build" / "html", stage, symlinks=True)
+        (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
+        shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
         publish(stage, site)
         key_file.write_text(key)
     except BaseException:

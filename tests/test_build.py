@@ -183,7 +183,8 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     for page in book.STATIC_PAGES:
         shutil.copy(paths.ROOT / f"{page}.md", root / f"{page}.md")
-    shutil.copytree(paths.ROOT / "book" / "_static", root / "book" / "_static")
+    for folder in ("_static", "_templates", "locales"):
+        shutil.copytree(paths.ROOT / "book" / folder, root / "book" / folder, ignore=shutil.ignore_patterns("*.mo"))
     build.write_config(build.build_stamp(paths.DERIVED), root / "_config.yml")  # with the substitutions
     static = "".join(f"- file: {page}\n" for page in book.STATIC_PAGES)
     (root / "_toc.yml").write_text(
@@ -199,6 +200,7 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     for heading in ("Indledning", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Opfølgning"):
         assert f">{heading}<" in html
     assert "# Parameters" not in html  # code is hidden from readers
+    assert 'aria-label="Vis eller skjul navigationen"' in html  # the site's theme overrides apply
 
 
 @pytest.mark.slow

@@ -3,9 +3,11 @@
 Run after `make book`:  .venv/bin/python -m pytest tests/test_site.py -q -x -p no:cacheprovider
 
 Every page reachable from index.html (plus the sidebar nav) is opened once and checked for
-console/page/request errors, broken internal links, broken or unlabelled images and lang="da".
-Area pages, the open data, the search page, the phone layout and axe-core (WCAG 2 A/AA) get
-their own tests. Screenshots land in test-artifacts/ (gitignored).
+console/page/request errors, broken internal links, broken or unlabelled images and lang="da",
+and again for axe-core (WCAG 2.1 A/AA, no rule excluded) at desktop and phone width and for its
+weight with a cold cache. Area pages, the open data, the search page, the menu at phone and
+desktop width, the page metadata and the theme's labels get their own tests. Screenshots of the
+landing page and an area page land in test-artifacts/ (gitignored), with a table of page weights.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import csv
 import functools
 import http.server
+import importlib.util
 import io
 import json
+import re
 import shutil
 import socketserver
 import threading
@@ -41,7 +45,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+DESKTOP = {"viewport": {"width": 1400, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 AREA_DIR = "book/chapters/omraader/"
@@ -71,7 +75,7 @@ INDICATOR_COLUMNS = [
     "suppressed",
 ]
 SEARCHES = {"Tingbjerg": AREA_DIR + "husum-tingbjerg.html", "Nørrebro": AREA_DIR + "noerrebro.html"}
-AXE_PAGES = [  # one page of each page type
+PAGE_TYPES = [  # one page of each page type
     "book/chapters/forside.html",
     "book/chapters/tal.html",
     "book/chapters/boelge-2012.html",
@@ -80,17 +84,32 @@ AXE_PAGES = [  # one page of each page type
     "book/chapters/data.html",
     "book/metode.html",
 ]
-AXE_FAIL_IMPACTS = {"serious", "critical"}
-# (axe rule, CSS selector) pairs owned by the theme, which our content cannot fix. Only nodes of
-# that rule matching that selector are ignored; every other rule still checks these elements.
-AXE_THEME_EXCLUDES = [
-    # pydata-sphinx-theme (toctree.py, add_collapse_checkboxes) wraps each sidebar entry with
-    # children in <details><summary><span role="presentation"><i class="fa-chevron-down">
-    # </i></span></summary>: the expand/collapse toggle has no accessible name.
-    ("summary-name", ".bd-sidenav li.has-children > details > summary"),
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # every rule with these tags, any impact
+MAX_PAGE_BYTES = 1_500_000  # everything a page loads with a cold cache, uncompressed
+LANDING = "book/chapters/forside.html"
+# Labels the themes show in English unless book/_templates or book/locales give a Danish one.
+ENGLISH_LABELS = [
+    "Toggle",
+    "Search",
+    "Color mode",
+    "Light",
+    "Dark",
+    "System Settings",
+    "Skip to main content",
+    "Back to top",
+    "previous page",
+    "next page",
+    "Download",
+    "Fullscreen",
+    "Contents",
+    "On this page",
+    "Link to this",
+    "Site navigation",
+    "Main",
+    "Page",
 ]
-# Chromium requests /favicon.ico by itself when a page declares no icon; the site never links it.
-IGNORED_REQUESTS = {"/favicon.ico"}
+# Chromium requests /favicon.ico by itself only when a page declares no icon; every page declares one.
+IGNORED_REQUESTS: set[str] = set()
 
 
 # ---------------------------------------------------------------- discovery (static, at collection)
@@ -158,8 +177,14 @@ def crawl_pages(site: Path) -> list[str]:
     return sorted(seen)
 
 
+def is_redirect(html: str) -> bool:
+    return re.search(r"http-equiv=[\"']refresh[\"']", html, re.IGNORECASE) is not None
+
+
 PAGES = crawl_pages(SITE)
 AREA_PAGES = [p for p in PAGES if p.startswith(AREA_DIR)]
+# Pages readers see: all but Jupyter Book's index.html, a bare meta refresh to the landing page.
+CONTENT_PAGES = [p for p in PAGES if not is_redirect((SITE / p).read_text(encoding="utf-8"))]
 
 
 # ---------------------------------------------------------------- server and browser fixtures
@@ -365,22 +390,12 @@ def axe_source() -> str:
 
 
 def run_axe(page) -> list[dict]:
-    """Serious/critical WCAG 2 A/AA violations, minus theme-owned nodes (AXE_THEME_EXCLUDES)."""
+    """Every WCAG 2.0/2.1 A/AA violation axe-core finds, whatever its impact; no rule excluded."""
     page.add_script_tag(content=axe_source())
-    violations = page.evaluate(
-        """async excludes => {
-            const result = await axe.run(document,
-                {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}});
-            const themeOwned = (rule, node) => excludes.some(([r, sel]) => r === rule &&
-                typeof node.target[0] === 'string' &&
-                document.querySelector(node.target[0])?.matches(sel));
-            return result.violations
-                .map(v => ({...v, nodes: v.nodes.filter(n => !themeOwned(v.id, n))}))
-                .filter(v => v.nodes.length > 0);
-        }""",
-        AXE_THEME_EXCLUDES,
+    return page.evaluate(
+        "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        AXE_TAGS,
     )
-    return [v for v in violations if v["impact"] in AXE_FAIL_IMPACTS]
 
 
 def describe_violations(violations: list[dict]) -> str:
@@ -404,7 +419,7 @@ def listing(items) -> str:
 def test_site_is_built_and_crawlable(site_dir):
     assert PAGES, "no pages found by crawling from index.html"
     assert len(AREA_PAGES) == AREA_COUNT, f"expected {AREA_COUNT} area pages, found:{listing(AREA_PAGES)}"
-    for page in AXE_PAGES + list(SEARCHES.values()):
+    for page in PAGE_TYPES + list(SEARCHES.values()):
         assert page in PAGES, f"{page} is not reachable from index.html"
 
 
@@ -489,26 +504,95 @@ def test_search_finds_area(query, base_url, desktop):
         )
 
 
-def test_area_page_layout_phone_and_desktop(base_url, phone, desktop):
+LAYOUT_PAGES = {"forside": LANDING, "noerrebro": AREA_DIR + "noerrebro.html"}
+
+
+@pytest.mark.parametrize("name", LAYOUT_PAGES)
+def test_screenshots_phone_and_desktop(name, base_url, phone, desktop):
+    """Full-page screenshots at 390 and 1400 px: test-artifacts/<name>-phone.png, -desktop.png."""
     ARTIFACTS.mkdir(exist_ok=True)
-    path = AREA_DIR + "noerrebro.html"
-    for name, context in (("phone", phone), ("desktop", desktop)):
-        page, _ = open_page(context, base_url + path)
-        page.screenshot(path=str(ARTIFACTS / f"noerrebro-{name}.png"), full_page=True)
-        if name == "phone":
-            width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-            assert width[0] <= width[1] + 1, (
-                f"{path} overflows horizontally at phone width: scrollWidth {width[0]} > "
-                f"innerWidth {width[1]}; wide tables belong in div.tabel-wrap. Sticking out:"
-                f"{listing(overflowing_elements(page))}"
-            )
+    for size, context in (("phone", phone), ("desktop", desktop)):
+        page, _ = open_page(context, base_url + LAYOUT_PAGES[name])
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{size}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("path", AXE_PAGES, ids=AXE_PAGES)
-def test_accessibility(path, base_url, desktop):
-    page, _ = open_page(desktop, base_url + path)
+PHONE_PAGES = [*CONTENT_PAGES, "search.html?q=Nørrebro"]  # search results quote table cells
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES, ids=PHONE_PAGES)
+def test_page_fits_a_phone(path, base_url, phone):
+    """Nothing pushes the page sideways at 390 px."""
+    page, _ = open_page(phone, base_url + path)
+    if "?q=" in path:
+        page.wait_for_selector("#search-results ul.search li")
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, (
+        f"{path} overflows horizontally at phone width: scrollWidth {width[0]} > "
+        f"innerWidth {width[1]}; wide tables belong in div.tabel-wrap. Sticking out:"
+        f"{listing(overflowing_elements(page))}"
+    )
+
+
+MENU_BUTTON = "Vis eller skjul navigationen"  # book/_templates/toggle-primary-sidebar.html
+WAVE_EXPANDER = "Undersider til Første bølge: udviklingsplaner 2012"  # book/_templates/sbt-sidebar-nav.html
+
+
+def visible_menu_buttons(page) -> int:
+    return sum(b.is_visible() for b in page.locator(".primary-toggle").all())
+
+
+def test_menu_on_a_phone(base_url, phone):
+    """Below 992 px the sidebar is a dialog behind the menu button: open it, expand the first
+    wave, follow the link to Nørrebro, find the menu closed there, open it again, close it."""
+    page, problems = open_page(phone, base_url + LANDING)
+    menu = page.locator("#pst-primary-sidebar-modal")
+    assert visible_menu_buttons(page) == 1, f"{visible_menu_buttons(page)} visible menu buttons, expected 1"
+    assert not menu.is_visible() and not page.locator("#pst-primary-sidebar").is_visible()
+
+    page.get_by_role("button", name=MENU_BUTTON).click()
+    menu.wait_for(state="visible")
+    menu.get_by_label(WAVE_EXPANDER).locator(".toctree-toggle").click()  # the summary's visible chevron
+    menu.get_by_role("link", name="Nørrebro", exact=True).click()
+    page.wait_for_url("**/" + AREA_DIR + "noerrebro.html")
+    page.wait_for_load_state("networkidle")
+    assert section_headings(page)[:1] == ["Kort fortalt"], f"not the Nørrebro page: {section_headings(page)}"
+    assert not menu.is_visible(), "the menu is still open on the page it led to"
+
+    page.get_by_role("button", name=MENU_BUTTON).click()
+    menu.wait_for(state="visible")
+    current = menu.locator("a.current").all_inner_texts()
+    assert current == ["Nørrebro"], f"menu marks {current} as the current page, expected Nørrebro"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "noerrebro-phone-menu.png"))
+    page.keyboard.press("Escape")
+    menu.wait_for(state="hidden")
+    assert not problems, f"menu on a phone:{listing(problems)}"
+
+
+def test_menu_on_a_desktop(base_url, desktop):
+    """At 1400 px the sidebar is visible beside the page; the menu button hides and shows it."""
+    page, problems = open_page(desktop, base_url + AREA_DIR + "noerrebro.html")
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible(), "the sidebar is hidden at desktop width"
+    assert sidebar.get_by_role("link", name="Nørrebro", exact=True).is_visible()
+    assert visible_menu_buttons(page) == 1, f"{visible_menu_buttons(page)} visible menu buttons, expected 1"
+    button = page.get_by_role("button", name=MENU_BUTTON)
+    button.click()
+    sidebar.wait_for(state="hidden")
+    button.click()
+    sidebar.wait_for(state="visible")
+    sidebar.get_by_role("link", name="Husum/Tingbjerg", exact=True).click()
+    page.wait_for_url("**/" + AREA_DIR + "husum-tingbjerg.html")
+    assert page.locator("#pst-primary-sidebar").is_visible()
+    assert not problems, f"menu on a desktop:{listing(problems)}"
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("path", CONTENT_PAGES, ids=CONTENT_PAGES)
+def test_accessibility(path, size, base_url, request):
+    page, _ = open_page(request.getfixturevalue(size), base_url + path)
     violations = run_axe(page)
-    assert not violations, f"{path}: axe WCAG 2 A/AA violations:\n{describe_violations(violations)}"
+    assert not violations, f"{path} ({size}): axe WCAG 2.1 A/AA violations:\n{describe_violations(violations)}"
 
 
 def test_compare_page_keeps_the_choice_in_the_url_and_matches_the_area_pages(base_url, phone):
@@ -541,3 +625,135 @@ def test_interactive_map_on_a_phone(base_url, phone):
     assert "Mjølnerparken (almen boligafdeling)" in page.locator(".kort-soeg").inner_text()
     box = page.locator("div.kort svg").bounding_box()
     assert box and box["width"] <= PHONE["viewport"]["width"] and not problems
+
+
+
+@pytest.fixture(scope="module")
+def weights():
+    """Page weights measured by test_page_weight, written to test-artifacts/page-weights.tsv."""
+    measured: dict[str, tuple[int, int]] = {}
+    yield measured
+    if measured:
+        ARTIFACTS.mkdir(exist_ok=True)
+        rows = [f"{p}\t{n}\t{b}" for p, (n, b) in sorted(measured.items())]
+        (ARTIFACTS / "page-weights.tsv").write_text("page\trequests\tbytes\n" + "\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("path", CONTENT_PAGES, ids=CONTENT_PAGES)
+def test_page_weight(path, base_url, desktop, weights):
+    """Everything the page loads with a cold cache (a new browser context), scrolled to the end,
+    as uncompressed bytes: at most MAX_PAGE_BYTES."""
+    page, responses = desktop.new_page(), []
+    page.on("response", lambda response: responses.append(response))
+    page.goto(base_url + path, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_load_state("networkidle")
+    sizes = sorted(((len(r.body()), r.url.removeprefix(base_url)) for r in responses), reverse=True)
+    total = sum(size for size, _ in sizes)
+    weights[path] = (len(sizes), total)
+    assert total <= MAX_PAGE_BYTES, (
+        f"{path} loads {total:,} bytes in {len(sizes)} requests (limit {MAX_PAGE_BYTES:,}); largest:"
+        + listing(f"{size:,} {url}" for size, url in sizes[:8])
+    )
+
+
+class _HeadParser(HTMLParser):
+    """<meta name|property> contents and <link rel="icon"|"apple-touch-icon"> targets."""
+
+    def __init__(self):
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.icons: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and (attrs.get("name") or attrs.get("property")):
+            self.meta.setdefault(attrs.get("name") or attrs.get("property"), attrs.get("content") or "")
+        if tag == "link" and attrs.get("rel") in ("icon", "apple-touch-icon"):
+            self.icons.append((attrs["rel"], attrs.get("href") or ""))
+
+
+@pytest.mark.parametrize("path", CONTENT_PAGES, ids=CONTENT_PAGES)
+def test_page_metadata(path, site_dir, base_url, fetch):
+    """A description and Open Graph tags for search engines and link previews, and the favicon."""
+    head = _HeadParser()
+    head.feed((site_dir / path).read_text(encoding="utf-8"))
+    description = head.meta.get("description", "")
+    assert 40 <= len(description) <= 220, f"{path}: <meta name=description> is {description!r}"
+    expected = {"og:description": description, "og:locale": "da_DK"}
+    for key in ("og:title", "og:description", "og:type", "og:locale"):
+        value = head.meta.get(key, "")
+        assert value and value == expected.get(key, value), f"{path}: {key} is {value!r}"
+    icons = {urljoin(base_url + path, href) for _, href in head.icons}
+    assert {Path(urlsplit(u).path).suffix for u in icons} == {".svg", ".png"}, f"{path}: icons {head.icons}"
+    for url in icons:
+        status, body = fetch(url)
+        assert status == 200 and (body[:4] == b"\x89PNG" or body.lstrip().startswith(b"<svg")), (
+            f"{path}: icon {url} gave HTTP {status}, {body[:16]!r}"
+        )
+
+
+class _LabelParser(HTMLParser):
+    """Labels a reader hears or sees on the theme's controls: accessible-name attributes, and
+    the text inside <button> elements and the skip link."""
+
+    def __init__(self):
+        super().__init__()
+        self.labels: list[str] = []
+        self.inside = 0  # depth inside <button> or the skip link
+        self.hrefs: list[str] = []
+        self.classes: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.labels += [attrs[a] for a in ("aria-label", "title", "placeholder", "data-bs-title") if attrs.get(a)]
+        self.classes.update((attrs.get("class") or "").split())
+        if attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+        if tag == "button" or (tag == "div" and attrs.get("id") == "pst-skip-link") or self.inside:
+            self.inside += 1
+
+    def handle_endtag(self, tag):
+        if self.inside:
+            self.inside -= 1
+
+    def handle_data(self, data):
+        if self.inside and data.strip():
+            self.labels.append(data.strip())
+
+
+def test_theme_labels_are_danish(site_dir):
+    """No English label on the theme's controls, no download menu for the source notebooks."""
+    english = re.compile(r"\b(?:" + "|".join(map(re.escape, ENGLISH_LABELS)) + r")\b")
+    problems = []
+    for path in CONTENT_PAGES:
+        parser = _LabelParser()
+        parser.feed((site_dir / path).read_text(encoding="utf-8"))
+        problems += [f"{path}: {label!r}" for label in sorted(set(parser.labels)) if english.search(label)]
+        problems += [f"{path}: links to {h}" for h in parser.hrefs if h.split("#")[0].endswith((".ipynb", ".md"))]
+        if "dropdown-download-buttons" in parser.classes:
+            problems.append(f"{path}: the theme's download menu")
+    assert not problems, "English theme labels or source downloads:" + listing(problems)
+
+
+def test_icons_are_in_the_font_subset(site_dir):
+    """Every Font Awesome icon on the pages has its glyph in the subset webfont that replaces the
+    theme's (scripts/site_assets.py); a missing glyph would show as an empty box."""
+    from fontTools.ttLib import TTFont
+
+    spec = importlib.util.spec_from_file_location("site_assets", ROOT / "scripts" / "site_assets.py")
+    site_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(site_assets)
+    css = (site_dir / "_static" / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    codepoints = site_assets.icon_codepoints(css)
+    names = set()
+    for path in CONTENT_PAGES:
+        parser = _LabelParser()
+        parser.feed((site_dir / path).read_text(encoding="utf-8"))
+        names |= {c for c in parser.classes if c in codepoints}
+    assert names, "no Font Awesome icons found on the pages"
+    font = site_dir / "_static" / "vendor" / "fontawesome" / "webfonts" / "fa-solid-900.ttf"
+    cmap = TTFont(font).getBestCmap()
+    missing = sorted(f"{n} (U+{codepoints[n]:04X})" for n in names if codepoints[n] not in cmap)
+    assert not missing, f"icons without a glyph in {font.name}; run scripts/site_assets.py:{listing(missing)}"
