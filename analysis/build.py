@@ -704,7 +704,7 @@ ROOT_PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>Udsatte byområder i København</title>
-<meta name="description" content="Udviklingsplaner for Københavns seks udsatte byområder, bygget på kommunens åbne data.">
+<meta name="description" content="Udviklingsplaner for Københavns seks udsatte byområder, bygget på åbne data.">
 <meta http-equiv="refresh" content="0; url=book/chapters/forside.html">
 </head>
 <body><p><a href="book/chapters/forside.html">Gå til forsiden</a></p></body>
