@@ -168,7 +168,8 @@ def compare(old: dict, new: dict) -> dict:
 
 def _figure_name(key: str) -> str:
     slug, indicator, year = key.split("|")
-    area = "København" if slug == "kbh" else next((a.name for a in reference.areas() if a.slug == slug), slug)
+    names = {a.slug: a.name for a in reference.areas()} | {"kbh": "København", "alle": "De seks områder samlet"}
+    area = names.get(slug, slug)
     return f"{area}, {reference.indicator(indicator).name.lower()}, {year}"
 
 
