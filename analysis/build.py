@@ -30,7 +30,7 @@ import nbformat
 import papermill
 import yaml
 
-from . import book, kernels, paths, plans, registry
+from . import book, kernels, paths, plans, registry, wording
 from .errors import BuildError, SelectionError, StaleError
 
 KERNEL = "python3"
@@ -183,15 +183,6 @@ def chapter_state(chapter: book.Chapter, data: str, code: str) -> tuple[str, str
     return "stale", (" and ".join(changed) + " changed") if changed else "its record is from another version"
 
 
-INPUT_NAMES = {
-    "template": "skabelonen",
-    "parameters": "parametrene",
-    "data": "data",
-    "code": "beregningskoden",
-    "plan": "planen",
-}
-
-
 def key_figures(chapter: book.Chapter, derived: Path) -> dict[str, float]:
     """The figures whose movement a revision note reports: the area's latest rate per indicator."""
     if chapter.area is None:
@@ -219,16 +210,6 @@ def plan_items(chapter: book.Chapter) -> dict[str, str]:
     return out
 
 
-def plan_changes(before: dict, after: dict) -> str:
-    """'tilføjet: …; fjernet: …; ændret: …' or ''."""
-    parts = [
-        ("tilføjet", [k for k in after if k not in before]),
-        ("fjernet", [k for k in before if k not in after]),
-        ("ændret", [k for k in after if k in before and before[k] != after[k]]),
-    ]
-    return "; ".join(f"{word}: {', '.join(items)}" for word, items in parts if items)
-
-
 def keep_hand_edits(chapter: book.Chapter, previous: dict) -> None:
     """A generated notebook edited by hand would be lost when it is regenerated: keep a copy and say
     where the text belongs instead."""
@@ -245,29 +226,6 @@ def keep_hand_edits(chapter: book.Chapter, previous: dict) -> None:
         f"copy is kept in {backup.relative_to(paths.ROOT)}. Write such text in {where}.",
         file=sys.stderr,
     )
-
-
-def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None) -> str:
-    """Danish note on what changed since the chapter was last built (deterministic text)."""
-    from . import fmt
-
-    data = inputs["data"][:12]
-    if not previous:
-        return f"Første udgave af kapitlet, bygget på dataversion {data}."
-    changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k, "") != inputs.get(k, "")]
-    text = "Kapitlet er genberegnet, fordi " + (" og ".join(changed) if changed else "intet") + " er ændret"
-    text += f" (dataversion {previous['inputs']['data'][:12]} → {data})." if "data" in changed else "."
-    if "planen" in changed and (diff := plan_changes(previous.get("plan", {}), items or {})):
-        text += f" Ændringer i planen – {diff}."
-    moved = [
-        f"{label.lower()} {fmt.percent(old)} → {fmt.percent(figures[label])}"
-        for label, old in previous.get("figures", {}).items()
-        if label in figures and abs(figures[label] - old) >= 0.05
-    ]
-    text += (
-        (" Nøgletal, der har flyttet sig: " + "; ".join(moved) + ".") if moved else " Ingen nøgletal har flyttet sig."
-    )
-    return text
 
 
 def add_revision_note(path: Path, note: str) -> None:
@@ -351,7 +309,7 @@ def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
     try:
         run_notebook(chapter, tmp)
         figures = key_figures(chapter, derived)
-        add_revision_note(tmp, revision_note(previous, inputs, figures, items))
+        add_revision_note(tmp, wording.revision_note(previous, inputs, figures, items))
         keep_hand_edits(chapter, previous)
         os.replace(tmp, chapter.path)
     finally:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis import fmt, reference
+from analysis import reference
 
 MIN_COUNT = reference.param("disclosure", "min_count")  # counts 1 .. MIN_COUNT - 1 are shown as "<5"
 MIN_RESIDENTS = reference.param("disclosure", "min_residents")  # rates only for units this large
@@ -94,16 +94,6 @@ def suppress(
     out["suppressed"] = hide_rate.to_numpy(dtype=bool)
     out["suppression_reason"] = _join_reasons(residents_reason, count_reason)
     return out
-
-
-def display_count(x: float | int | None) -> str:
-    """A raw count for display: 1-4 (or any value in (0, 5)) -> "<5", otherwise a Danish number.
-
-    Pass the *raw* count: after :func:`suppress` a small count is NaN and would show as "–".
-    """
-    if x is not None and not pd.isna(x) and 0 < float(x) < MIN_COUNT:
-        return SMALL_COUNT_LABEL
-    return fmt.number(x)
 
 
 def consistent_across_years(

@@ -59,10 +59,6 @@ def stop_all() -> int:
     return len(running)
 
 
-def stopping() -> bool:
-    return _stop.is_set()
-
-
 def reset() -> None:
     """Allow kernels again (at the start of a build)."""
     _stop.clear()

@@ -75,48 +75,6 @@ def gap_by_year(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _one_year(gaps: pd.DataFrame, year: int) -> pd.Series:
-    """The single row of ``gaps`` for ``year``."""
-    rows = gaps.loc[gaps["year"] == year]
-    if len(rows) != 1:
-        raise ValueError(f"expected exactly one row for year {year}, found {len(rows)}")
-    return rows.iloc[0]
-
-
-def difference_in_change(df: pd.DataFrame, y0: int, y1: int) -> dict[str, float]:
-    """Difference in changes, area minus rest, from year ``y0`` to ``y1``, with a 95 % interval.
-
-    delta_pp = (area_y1 - area_y0) - (rest_y1 - rest_y0) = gap_y1 - gap_y0.
-
-    Interval: each year's gap has its own Newcomb interval; the two are combined as if the years
-    were independent, with half-widths added by root-sum-of-squares on each side (the MOVER
-    approach of Zou & Donner, the same idea Newcomb uses within a year):
-
-        low  = delta - sqrt((gap_y1 - low_y1)^2 + (high_y0 - gap_y0)^2)
-        high = delta + sqrt((high_y1 - gap_y1)^2 + (gap_y0 - low_y0)^2)
-
-    This is an approximation. The same area is largely the same people in both years, so the two
-    gaps are positively correlated and the true interval is probably narrower: the one given here
-    errs on the wide (cautious) side. ``df`` may be raw counts or the output of
-    :func:`gap_by_year`.
-    """
-    gaps = df if {"gap_pp", "ci_low", "ci_high"} <= set(df.columns) else gap_by_year(df)
-    first, last = _one_year(gaps, y0), _one_year(gaps, y1)
-    g0, g1 = float(first["gap_pp"]), float(last["gap_pp"])
-    delta = g1 - g0
-    down = math.hypot(g1 - float(last["ci_low"]), float(first["ci_high"]) - g0)
-    up = math.hypot(float(last["ci_high"]) - g1, g0 - float(first["ci_low"]))
-    return {
-        "y0": y0,
-        "y1": y1,
-        "gap_y0": g0,
-        "gap_y1": g1,
-        "delta_pp": delta,
-        "ci_low": delta - down,
-        "ci_high": delta + up,
-    }
-
-
 def theil_sen(
     years: Sequence[float] | np.ndarray | pd.Series,
     values: Sequence[float] | np.ndarray | pd.Series,

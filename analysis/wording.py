@@ -209,3 +209,45 @@ def measure_text(kind: str, name: str) -> str:
     if kind == "supplied":
         return f"{name} (leveres af forvaltningen)"
     return name
+
+
+# --- revision notes ---------------------------------------------------------------------------------
+
+INPUT_NAMES = {
+    "template": "skabelonen",
+    "parameters": "parametrene",
+    "data": "data",
+    "code": "beregningskoden",
+    "plan": "planen",
+}
+
+
+def plan_changes(before: dict, after: dict) -> str:
+    """'tilføjet: …; fjernet: …; ændret: …' or ''."""
+    parts = [
+        ("tilføjet", [k for k in after if k not in before]),
+        ("fjernet", [k for k in before if k not in after]),
+        ("ændret", [k for k in after if k in before and before[k] != after[k]]),
+    ]
+    return "; ".join(f"{word}: {', '.join(items)}" for word, items in parts if items)
+
+
+def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None) -> str:
+    """Danish note on what changed since the chapter was last built (deterministic text)."""
+    data = inputs["data"][:12]
+    if not previous:
+        return f"Første udgave af kapitlet, bygget på dataversion {data}."
+    changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k, "") != inputs.get(k, "")]
+    text = "Kapitlet er genberegnet, fordi " + (" og ".join(changed) if changed else "intet") + " er ændret"
+    text += f" (dataversion {previous['inputs']['data'][:12]} → {data})." if "data" in changed else "."
+    if "planen" in changed and (diff := plan_changes(previous.get("plan", {}), items or {})):
+        text += f" Ændringer i planen – {diff}."
+    moved = [
+        f"{label.lower()} {fmt.percent(old)} → {fmt.percent(figures[label])}"
+        for label, old in previous.get("figures", {}).items()
+        if label in figures and abs(figures[label] - old) >= 0.05
+    ]
+    text += (
+        (" Nøgletal, der har flyttet sig: " + "; ".join(moved) + ".") if moved else " Ingen nøgletal har flyttet sig."
+    )
+    return text

@@ -121,7 +121,7 @@ def main() -> None:
 Measured by `scripts/benchmark.py` (`make benchmark`) on {time.strftime("%Y-%m-%d")}: {machine()}.
 Wall-clock seconds of `python -m analysis build` in a subprocess, environment installed and raw data
 fetched; no-op and one-area rows are the median of {REPEATS} runs. This is a shared virtual machine:
-repeated runs vary by about 20 %. {len(book.chapters())} chapters (6 areas, 2 waves, 4 city pages) plus {len(book.STATIC_PAGES)} static pages.
+repeated runs vary by about 20 %. {len(book.chapters())} chapters plus {len(book.STATIC_PAGES)} static pages.
 
 | Scenario | Seconds |
 |---|---|

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
-from analysis import book, build, kernels, outputs, paths, pipeline
+from analysis import book, build, kernels, outputs, paths, pipeline, wording
 from analysis.errors import BuildError, DataError, FetchError, SelectionError, StaleError, UserError
 
 BROKEN_TEMPLATE = """---
@@ -85,12 +85,12 @@ def test_chapter_key_changes_with_each_kind_of_input(tmp_path, monkeypatch):
 
 def test_revision_note_names_what_changed_and_what_moved():
     inputs = {"template": "t1", "parameters": "{}", "data": "a" * 64, "code": "c1"}
-    assert build.revision_note({}, inputs, {}) == f"Første udgave af kapitlet, bygget på dataversion {'a' * 12}."
+    assert wording.revision_note({}, inputs, {}) == f"Første udgave af kapitlet, bygget på dataversion {'a' * 12}."
     previous = {"inputs": dict(inputs, data="b" * 64), "figures": {"Lav indkomst": 40.0, "Almene boliger": 20.0}}
-    note = build.revision_note(previous, inputs, {"Lav indkomst": 38.5, "Almene boliger": 20.0})
+    note = wording.revision_note(previous, inputs, {"Lav indkomst": 38.5, "Almene boliger": 20.0})
     assert note.startswith("Kapitlet er genberegnet, fordi data er ændret (dataversion bbbbbbbbbbbb → aaaaaaaaaaaa).")
     assert "lav indkomst 40,0\xa0% → 38,5\xa0%" in note and "almene boliger" not in note
-    note = build.revision_note({"inputs": dict(inputs, template="t0"), "figures": {}}, inputs, {})
+    note = wording.revision_note({"inputs": dict(inputs, template="t0"), "figures": {}}, inputs, {})
     assert note == "Kapitlet er genberegnet, fordi skabelonen er ændret. Ingen nøgletal har flyttet sig."
 
 

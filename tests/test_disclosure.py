@@ -87,14 +87,6 @@ def test_suppress_does_not_modify_input_and_needs_residents():
         sdc.suppress(df.drop(columns="residents"))
 
 
-@pytest.mark.parametrize(
-    ("raw", "shown"),
-    [(0, "0"), (1, "<5"), (4, "<5"), (4.6, "<5"), (5, "5"), (12345, "12.345"), (None, "\u2013")],
-)
-def test_display_count(raw, shown):
-    assert sdc.display_count(raw) == shown
-
-
 def test_consistent_across_years():
     # unit x has 99 residents in 2009 only -> hidden in 2008 and 2010 as well;
     # unit y is fine every year; indicator "inc" of unit x is unaffected

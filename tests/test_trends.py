@@ -93,29 +93,6 @@ def test_gap_by_year_missing_column():
         trends.gap_by_year(pd.DataFrame({"year": [2008]}))
 
 
-def test_difference_in_change():
-    # 2008: 5/10 vs 2/10 -> gap 30, interval (-10.6671, 59.9872)
-    # 2014: 5/10 vs 5/10 -> gap 0, interval ±sqrt(2) * 26.3406 = ±37.2514
-    # delta = 0 - 30 = -30
-    # low  = -30 - sqrt(37.2514^2 + 29.9872^2) = -30 - sqrt(1387.67 + 899.23) = -77.8214
-    # high = -30 + sqrt(37.2514^2 + 40.6671^2) = -30 + sqrt(1387.67 + 1653.81) = 25.1496
-    df = _counts([(2008, 5, 10, 2, 10), (2011, 9, 10, 1, 10), (2014, 5, 10, 5, 10)])
-    res = trends.difference_in_change(df, 2008, 2014)
-    assert res["delta_pp"] == pytest.approx(-30.0)
-    assert res["gap_y0"] == pytest.approx(30.0)
-    assert res["gap_y1"] == pytest.approx(0.0)
-    assert res["ci_low"] == pytest.approx(-77.8214, abs=2e-3)
-    assert res["ci_high"] == pytest.approx(25.1496, abs=2e-3)
-    # the same from a gap table
-    again = trends.difference_in_change(trends.gap_by_year(df), 2008, 2014)
-    assert again["ci_low"] == pytest.approx(res["ci_low"])
-
-
-def test_difference_in_change_missing_year():
-    with pytest.raises(ValueError):
-        trends.difference_in_change(_counts([(2008, 5, 10, 2, 10)]), 2008, 2014)
-
-
 def test_theil_sen_straight_line():
     # every pairwise slope is 1, so slope = low = high = 1; intercept = median(y) - 1 * median(x)
     # = 4 - 2010 = -2006
