@@ -41,7 +41,7 @@ LABOUR_COVERAGE = "labour_coverage"
 
 INCOME_COLUMNS = ("antal_lav_indkomst", "antal_middel_indkomst", "antal_hoj_indkomst")
 LABOUR_COLUMNS = ("antal_tilkn_arb_markedet", "antal_udf_arb_markedet")
-# Reference population each rode share is pooled with (METHOD.md section 1); residents if absent.
+# Reference population each rode share is pooled with (method page, "Indikatorerne"); residents if absent.
 SHARE_WEIGHTS = {"non-Western": "residents", "No education": "working_age", "Low income": "adults"}
 
 
