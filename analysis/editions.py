@@ -55,17 +55,25 @@ def _text(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", html_text))
 
 
+# MyST markup around the prose (figure directives and their options, admonition fences)
+_MARKUP = re.compile(r"^(:::.*|:(alt|name|width|class):.*)$", re.MULTILINE)
+
+
+def _markdown(text: str) -> str:
+    return _text(_MARKUP.sub("", text))
+
+
 def prose(path: Path) -> str:
     """A chapter's reader-visible text: markdown cells and text outputs (HTML as text), no code."""
     nb = nbformat.read(path, as_version=4)
     parts = []
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.get("id") != "revision-note":
-            parts.append(cell.source)
+            parts.append(_markdown(cell.source))
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "text/markdown" in data:
-                parts.append(data["text/markdown"])
+                parts.append(_markdown(data["text/markdown"]))
             elif "text/html" in data:
                 parts.append(_text(data["text/html"]))
     return " ".join(" ".join(parts).split())

@@ -63,3 +63,18 @@ def test_rule_change_without_redelineation_fails(monkeypatch):
 def test_word_diff_is_compact():
     out = editions.word_diff("a b c d e f g h", "a b c X e f g h", context=2)
     assert out == ["… b c [-d-] {+X+} e f …"]
+
+
+def test_prose_is_the_text_readers_see(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("page.map()")
+    md = ":::{figure} /book/x.png\n:alt: Kort over byen\n:name: fig-x\n\nNørrebro: områdets roder.\n:::\n"
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": md})]
+    html_cell = nbformat.v4.new_code_cell("page.table()")
+    html_cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<td>24,3&nbsp;%</td>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Udvikling"), cell, html_cell]
+    nbformat.write(nb, tmp_path / "c.ipynb")
+    # whitespace (also the no-break space before %) is normalised to single spaces
+    assert editions.prose(tmp_path / "c.ipynb") == "## Udvikling Nørrebro: områdets roder. 24,3 %"
