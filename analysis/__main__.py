@@ -86,7 +86,7 @@ def cmd_publish(args) -> None:
     from . import editions
 
     path = editions.publish()
-    print(f"wrote {path.relative_to(paths.ROOT)}: commit it, so the next review and revision notes compare with it")
+    print(f"wrote {path.relative_to(paths.ROOT)}: commit it, so the next review compares with it")
 
 
 def cmd_review(args) -> None:

@@ -757,3 +757,9 @@ def test_icons_are_in_the_font_subset(site_dir):
     cmap = TTFont(font).getBestCmap()
     missing = sorted(f"{n} (U+{codepoints[n]:04X})" for n in names if codepoints[n] not in cmap)
     assert not missing, f"icons without a glyph in {font.name}; run scripts/site_assets.py:{listing(missing)}"
+
+
+def test_area_page_links_its_jargon_to_the_glossary(base_url, fetch):
+    status, body = fetch(base_url + AREA_DIR + "noerrebro.html")
+    links = set(re.findall(r'ordliste\.html#(term-[^"]+)"', body.decode("utf-8")))
+    assert status == 200 and {"term-Rode", "term-SK-indeks", "term-Konfidensinterval"} <= links, links
