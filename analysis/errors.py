@@ -38,7 +38,7 @@ class PlanError(UserError, ValueError):
 
     kind = "plan"
     hint = (
-        "correct the plan at the line named above (the format: book page 'Sådan skriver du en udviklingsplan'); "
+        "correct the plan file at the line shown (the format: book page 'Sådan skriver du en udviklingsplan'); "
         "`python -m analysis plan check` checks every plan"
     )
 
