@@ -763,3 +763,14 @@ def test_area_page_links_its_jargon_to_the_glossary(base_url, fetch):
     status, body = fetch(base_url + AREA_DIR + "noerrebro.html")
     links = set(re.findall(r'ordliste\.html#(term-[^"]+)"', body.decode("utf-8")))
     assert status == 200 and {"term-Rode", "term-SK-indeks", "term-Konfidensinterval"} <= links, links
+
+
+def test_every_page_names_the_same_data_version(fetch, base_url):
+    """The footer of every page and the text of every chapter name one data version: no mixed site."""
+    versions = {}
+    for path in CONTENT_PAGES:
+        status, body = fetch(base_url + path)
+        found = set(re.findall(r"dataversion ([0-9a-f]{12})", body.decode("utf-8")))
+        assert status == 200 and found, f"{path}: no data version named"
+        versions[path] = found
+    assert len(set().union(*versions.values())) == 1, versions
