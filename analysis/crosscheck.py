@@ -268,54 +268,54 @@ def _result(name, level, files, description, tolerance, parts) -> CheckResult:
 # ----------------------------------------------------------------------------------------- checks
 
 
-def check_bydel_population(bydel, population, tolerance, year_offset=-1, names=None) -> CheckResult:
-    """(a) bydel file antal_beboere vs BE4.3 per bydel and year (relative tolerance)."""
-    a = bydel.set_index(["year", "bydel_nr"])["antal_beboere"].astype(float)
+def _against_population(name, file, a, population, tolerance, year_offset, names, what, description, skipped=()):
+    """A population check: counts `a` (indexed by year, bydel_nr) from `file` vs BE4.3."""
     b = bydel_population(population, year_offset).reindex(a.index)
+    files = (file, load.POPULATION_FILE)
     part = compare(
         a,
         b,
-        check=BYDEL_POPULATION,
-        files=(load.BYDEL_FILE, load.POPULATION_FILE),
+        check=name,
+        files=files,
         tolerance=tolerance,
         relative=True,
-        what="residents",
+        what=what,
         names=names,
         note=lambda y, _: f"BE4.3 on 31 Dec {y + year_offset}",
     )
-    return _result(
+    return _result(name, "bydel", files, description, tolerance, [(*part[:2], list(skipped) + part[2])])
+
+
+def check_bydel_population(bydel, population, tolerance, year_offset=-1, names=None) -> CheckResult:
+    """(a) bydel file antal_beboere vs BE4.3 per bydel and year (relative tolerance)."""
+    a = bydel.set_index(["year", "bydel_nr"])["antal_beboere"].astype(float)
+    return _against_population(
         BYDEL_POPULATION,
-        "bydel",
-        (load.BYDEL_FILE, load.POPULATION_FILE),
-        "bydel file residents vs BE4.3 population",
+        load.BYDEL_FILE,
+        a,
+        population,
         tolerance,
-        [part],
+        year_offset,
+        names,
+        "residents",
+        "bydel file residents vs BE4.3 population",
     )
 
 
 def check_rode_population(rode, roster, population, tolerance, year_offset=-1, names=None) -> CheckResult:
     """(b) sum of each bydel's roder vs BE4.3; bydel-years with missing roder are skipped."""
     complete, reasons = _complete(rode, roster, names)
-    a = rode_sums(rode, roster).reindex(complete)
-    b = bydel_population(population, year_offset).reindex(complete)
-    part = compare(
-        a,
-        b,
-        check=RODE_POPULATION,
-        files=(load.RODE_FILE, load.POPULATION_FILE),
-        tolerance=tolerance,
-        relative=True,
-        what="residents (sum of roder)",
-        names=names,
-        note=lambda y, _: f"BE4.3 on 31 Dec {y + year_offset}",
-    )
-    return _result(
+    return _against_population(
         RODE_POPULATION,
-        "bydel",
-        (load.RODE_FILE, load.POPULATION_FILE),
-        "sum of the bydel's roder vs BE4.3 population",
+        load.RODE_FILE,
+        rode_sums(rode, roster).reindex(complete),
+        population,
         tolerance,
-        [(*part[:2], reasons + part[2])],
+        year_offset,
+        names,
+        "residents (sum of roder)",
+        "sum of the bydel's roder vs BE4.3 population",
+        reasons,
     )
 
 
