@@ -1,7 +1,9 @@
 """Charts and maps for the book: Danish labels and numbers, colour-blind-safe colours.
 
-Every function draws on a new figure and returns it; :func:`analysis.display.figure` saves it with
-alt text and a caption that names the source (``fig.source``). Figures are WIDTH inches wide at DPI
+Every function draws on a new figure and returns it with the numbers it plots as a tidy table
+(``fig.data``: Danish headers with units, a hidden value as an empty cell with the reason beside
+it); :func:`analysis.display.figure` saves both, with alt text and a caption that names the source
+(``fig.source``) and links the data. Figures are WIDTH inches wide at DPI
 and every text is at least MIN_FONT points, so that on a 390 px phone, where the image is shrunk to
 the column (about 342 px), no text is smaller than 11 px; on a desktop they are shown at their own
 size.
@@ -21,7 +23,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from . import fmt  # noqa: E402
+from . import disclosure, fmt  # noqa: E402
 
 DPI = 110
 WIDTH = 5.0  # inches: 550 px
@@ -65,6 +67,26 @@ def _figure(height: float, source: str = SOURCE, **kw):
     fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained", **kw)
     fig.source = source
     return fig, ax
+
+
+NO_NUMBER = "Bemærkning"  # the column that says why a value is empty
+
+
+def _no_number_reason(roder: pd.DataFrame, has: pd.Series) -> pd.Series:
+    """Why a rode is grey ("ingen tal") on a map: too few residents, else no figure in the source."""
+    few = roder["residents"].fillna(0) < disclosure.MIN_RESIDENTS
+    reason = np.where(few, "ingen tal: " + disclosure.REASON_FEW_RESIDENTS, "ingen tal i kilden")
+    return pd.Series(np.where(has, "", reason), index=roder.index)
+
+
+def _rode_table(roder: gpd.GeoDataFrame, values: dict, has: pd.Series, outline=None) -> pd.DataFrame:
+    """One row per rode on a map: number, name, the plotted values, inside the outline, reason."""
+    table = pd.DataFrame({"Rodenummer": roder["rode_nr"], "Rodenavn": roder["rodenavn"], **values})
+    if outline is not None:
+        inside = roder.geometry.representative_point().within(outline.union_all())
+        table["Inden for områdegrænsen (sort linje)"] = np.where(inside, "ja", "nej")
+    table[NO_NUMBER] = _no_number_reason(roder, has)
+    return table.sort_values("Rodenummer").reset_index(drop=True)
 
 
 def scale_bar(ax, length_m: float = 2000) -> None:
@@ -120,6 +142,11 @@ def index_map(
     fig.legend(handles=handles, title="Indeks (København = 100)", loc="outside lower center", ncol=2)
     ax.set_title(title, loc="left")
     scale_bar(ax)
+    # the map shows a class, not the index: the data says the same (exact values are in indicators.csv,
+    # after disclosure control)
+    classes = pd.cut(roder[column], INDEX_BINS, right=False, labels=INDEX_LABELS).astype(object)
+    values = {f"{title}: klasse (København = 100)": classes.where(has, None)}
+    fig.data = _rode_table(roder, values, has, outline)
     return fig
 
 
@@ -155,7 +182,29 @@ def locator_map(
                 ax.annotate(b["navn"].replace("-", "-\n"), (p.x, p.y), ha="center", va="center", color="#222222")
     fig.legend(handles=handles, loc="outside lower center", ncol=1)
     scale_bar(ax)
+    fig.data = _locator_table(areas, highlight, roder, handles)
     return fig
+
+
+def _locator_table(areas, highlight, roder, handles) -> pd.DataFrame:
+    """What a locator map marks: each area with its legend entry, or, given roder, the highlighted
+    area's roder one by one."""
+    mark = pd.Series(handles[0].get_label(), index=areas.index)
+    if highlight is not None:
+        mark = mark.where(areas["slug"].isin(highlight), handles[1].get_label())
+    rows = pd.DataFrame({"Område": areas["name"], "Rodenummer": None, "Rodenavn": None, "Markering": mark})
+    if roder is not None and highlight:
+        mine = areas[areas["slug"].isin(highlight)]
+        points = roder.geometry.representative_point()
+        parts = [
+            pd.DataFrame(
+                {"Område": a["name"], "Rodenummer": r["rode_nr"], "Rodenavn": r["rodenavn"], "Markering": mark[i]}
+            )
+            for i, a in mine.iterrows()
+            for r in [roder[points.within(a.geometry)].sort_values("rode_nr")]
+        ]
+        rows = pd.concat([*parts, rows[~areas["slug"].isin(highlight)]], ignore_index=True)
+    return rows.astype({"Rodenummer": "Int64"}).reset_index(drop=True)
 
 
 def trend_panel(series: pd.DataFrame, indicators: list[tuple[str, str]], target_lines: dict[str, float] | None = None):
@@ -185,7 +234,28 @@ def trend_panel(series: pd.DataFrame, indicators: list[tuple[str, str]], target_
     handles = [Line2D([], [], color=s["color"], lw=s["lw"], ls=s["ls"], label=s["label"]) for s in GROUP_STYLE.values()]
     handles.append(Patch(facecolor=AREA, alpha=0.18, label="95 %-interval"))
     fig.legend(handles=handles, loc="outside upper center", ncol=2)
+    fig.data = _trend_table(series, indicators, target_lines)
     return fig
+
+
+def _trend_table(series: pd.DataFrame, indicators: list[tuple[str, str]], target_lines: dict) -> pd.DataFrame:
+    titles, groups = dict(indicators), {g: s["label"] for g, s in GROUP_STYLE.items()}
+    data = series[series["indicator"].isin(titles) & series["group"].isin(groups)]
+    table = pd.DataFrame(
+        {
+            "Indikator": data["indicator"].map(titles),
+            "Gruppe": data["group"].map(groups),
+            "År": data["year"],
+            "Andel (%)": data["rate"],
+            "95 %-interval, nedre (%)": data.get("ci_low"),
+            "95 %-interval, øvre (%)": data.get("ci_high"),
+        }
+    )
+    if target_lines:
+        table["Mål (%)"] = data["indicator"].map(target_lines)
+    order = {"indicator": [k for k, _ in indicators], "group": list(groups)}
+    key = data["indicator"].map(order["indicator"].index) * 10 + data["group"].map(order["group"].index)
+    return table.assign(_key=key).sort_values(["_key", "År"]).drop(columns="_key").reset_index(drop=True)
 
 
 def index_bars(table: pd.DataFrame, title: str):
@@ -207,6 +277,7 @@ def index_bars(table: pd.DataFrame, title: str):
     ax.xaxis.set_major_formatter(fmt.mpl_formatter(0))
     ax.set_xlim(0, max(130, float(table["index"].max()) * 1.18))
     ax.set_title(title, loc="left", wrap=True)
+    fig.data = pd.DataFrame({"Indikator": table["label"], "Indeks (København = 100)": table["index"]})
     return fig
 
 
@@ -222,6 +293,15 @@ def rank_intervals(table: pd.DataFrame, title: str):
     ax.set_xlabel("Rang blandt roderne (1 = mest udsat)")
     ax.xaxis.set_major_formatter(fmt.mpl_formatter(0))
     ax.set_title(title, loc="left")
+    fig.data = pd.DataFrame(
+        {
+            "Rodenummer": t["rode_nr"],
+            "Rodenavn": t["rodenavn"],
+            "Medianrang (1 = mest udsat)": t["median_rank"],
+            "Rang, 5 %-fraktil": t["rank_p05"],
+            "Rang, 95 %-fraktil": t["rank_p95"],
+        }
+    )
     return fig
 
 
@@ -285,6 +365,15 @@ def income_relative(income: pd.DataFrame, verdict: dict[int, str], names: dict[i
     ax.set_xticks(range(int(income["year"].min()), int(income["year"].max()) + 1, 4))
     ax.set_xlim(income["year"].min(), income["year"].max() + 9)
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+    data = income.sort_values(["bydel_nr", "year"])
+    fig.data = pd.DataFrame(
+        {
+            "Bydel": data["bydel_nr"].map(names),
+            "År": data["year"],
+            "Gennemsnitlig disponibel indkomst, indeks (København = 100)": data["relative"],
+            f"Relativ indkomst {y0}–{y1}": data["bydel_nr"].map(lambda nr: verdict.get(nr, "ingen klar ændring")),
+        }
+    )
     return fig
 
 
@@ -311,4 +400,6 @@ def probability_map(roder: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, column: st
     )
     areas.boundary.plot(ax=ax, color="black", linewidth=1.2)
     scale_bar(ax)
+    values = {"Udpeget i (% af beregningerne)": 100 * roder[column]}
+    fig.data = _rode_table(roder, values, has, areas)
     return fig

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from . import paths
+from . import outputs, paths, wording
 
 FIGURES = paths.FIGURES_DIR
 
@@ -28,17 +28,20 @@ def escape(text: object) -> str:
 
 
 def figure(fig, name: str, alt: str, caption: str) -> Markdown:
-    """Save a figure as PNG (stable bytes: no timestamp metadata) and return a MyST figure whose
-    caption ends with the chart's source (``fig.source``). The image keeps its own width on wide
+    """Save a figure as PNG (stable bytes: no timestamp metadata) and the numbers it plots
+    (``fig.data``) as CSV beside it; return a MyST figure whose caption ends with the chart's
+    source (``fig.source``), followed by a link to the data. The image keeps its own width on wide
     screens and shrinks to the column on phones."""
     FIGURES.mkdir(parents=True, exist_ok=True)
     fig.savefig(FIGURES / f"{name}.png", metadata={"Software": None})
+    outputs.figure_csv(fig.data, FIGURES / f"{name}.csv")
     plt.close(fig)
     alt = " ".join(alt.split()).replace(":", " –")
     source = getattr(fig, "source", "")
     return Markdown(
         f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n\n"
-        f"{caption} {source}\n:::\n"
+        f"{caption} {source}\n\n"
+        f"[{wording.FIGURE_DATA}](/book/chapters/figures/{name}.csv)\n:::\n"
     )
 
 

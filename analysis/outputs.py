@@ -65,6 +65,31 @@ DICTIONARY = [
 ]
 
 
+# A cell starting with one of these is read as a formula by Excel and LibreOffice (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which every text cell that a spreadsheet would read as a formula starts with an
+    apostrophe instead (OWASP's advice); numbers, negative ones included, are left alone."""
+
+    def safe(value):
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    return df.apply(lambda col: col.map(safe) if pd.api.types.is_string_dtype(col.dtype) else col)
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """Every CSV the site publishes: UTF-8, comma-separated, a header row, no index, formulas neutralised."""
+    neutralise_formulas(df).to_csv(path, index=False)
+
+
+def figure_csv(data: pd.DataFrame, path: Path) -> None:
+    """The data a chart plots (``fig.data``, Danish headers with units) as a CSV beside the figure:
+    numbers to two decimals, a hidden value as an empty cell (the chart's table gives the reason)."""
+    write_csv(data.round(2), path)
+
+
 CITY_UNITS = {"rode": "kbh_roder", "by": "kbh"}  # city pooled from roder / city totals of the bydel file
 INDEX_BASE = {"rode": "kbh_roder", "omraade": "kbh_roder", "bydel": "kbh_roder", "by": None}
 
@@ -174,21 +199,23 @@ def write_site_data(derived: Path, dest: Path, raw_dir: Path = paths.RAW) -> Pat
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "omraader").mkdir(parents=True)
-    suppressed_indicators(derived).round({"numerator": 1, "denominator": 1, "rate": 3, "index": 2}).to_csv(
-        tmp / "indicators.csv", index=False
+    write_csv(
+        suppressed_indicators(derived).round({"numerator": 1, "denominator": 1, "rate": 3, "index": 2}),
+        tmp / "indicators.csv",
     )
     areas = gpd.read_file(derived / "areas.geojson").to_crs(PUBLISH_CRS)
     areas[["slug", "name", "wave", "geometry"]].to_file(tmp / "areas.geojson", driver="GeoJSON", COORDINATE_PRECISION=6)
     members = pd.read_csv(derived / "area_members.csv")
-    members[["slug", "rode_nr", "rodenavn"]].to_csv(tmp / "area_members.csv", index=False)
+    write_csv(members[["slug", "rode_nr", "rodenavn"]], tmp / "area_members.csv")
     for area in reference.areas():
         table = area_table(derived, area.slug)
-        table.to_csv(tmp / "omraader" / f"{area.slug}.csv", index=False)
+        write_csv(table, tmp / "omraader" / f"{area.slug}.csv")
+        roder = members[members["slug"] == area.slug][["rode_nr", "rodenavn"]]
         with pd.ExcelWriter(tmp / "omraader" / f"{area.slug}.xlsx", engine="openpyxl") as xl:
-            table.to_excel(xl, sheet_name="udvikling", index=False)
-            members[members["slug"] == area.slug][["rode_nr", "rodenavn"]].to_excel(xl, sheet_name="roder", index=False)
+            neutralise_formulas(table).to_excel(xl, sheet_name="udvikling", index=False)
+            neutralise_formulas(roder).to_excel(xl, sheet_name="roder", index=False)
         _normalise_xlsx(tmp / "omraader" / f"{area.slug}.xlsx")
-    pd.DataFrame(DICTIONARY, columns=["file", "column", "description"]).to_csv(tmp / "ordbog.csv", index=False)
+    write_csv(pd.DataFrame(DICTIONARY, columns=["file", "column", "description"]), tmp / "ordbog.csv")
     (tmp / "sammenlign.json").write_text(json.dumps(compare_data(derived), ensure_ascii=False), encoding="utf-8")
     from .webmap import map_data
 

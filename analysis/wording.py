@@ -41,6 +41,8 @@ TREND_WORDS = {
 }
 NO_CLEAR_CHANGE = "Ingen klar ændring"
 
+FIGURE_DATA = "Data bag figuren (CSV)"  # the link under every chart to the numbers it plots
+
 PLAN_STATUS = {"udkast": "Udkast", "vedtaget": "Vedtaget"}
 INITIATIVE_STATUS = {"planlagt": "Planlagt", "i gang": "I gang", "afsluttet": "Afsluttet"}
 
