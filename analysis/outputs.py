@@ -85,8 +85,8 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def figure_csv(data: pd.DataFrame, path: Path) -> None:
-    """The data a chart plots (``fig.data``, Danish headers with units) as a CSV beside the figure:
-    numbers to two decimals, a hidden value as an empty cell (the chart's table gives the reason)."""
+    """The numbers a chart plots (``fig.data``, Danish headers with units) as a CSV beside the figure,
+    to two decimals; a value the chart hides is an empty cell, its reason in the table's own column."""
     write_csv(data.round(2), path)
 
 

@@ -1,5 +1,5 @@
 """Charts readable on a phone: every text at least MIN_FONT points (11 px on a 390 px screen),
-inside its figure, and line labels that do not overlap."""
+inside its figure, and line labels that do not overlap; every chart carries the table it plots."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _texts(fig):
 
 
 def check(fig):
+    assert len(fig.data) and all(isinstance(c, str) and c for c in fig.data.columns), "no data table (fig.data)"
     width_px = fig.get_figwidth() * fig.dpi
     problems = []
     for t, box in _texts(fig):

@@ -774,3 +774,138 @@ def test_every_page_names_the_same_data_version(fetch, base_url):
         assert status == 200 and found, f"{path}: no data version named"
         versions[path] = found
     assert len(set().union(*versions.values())) == 1, versions
+
+
+# ---------------------------------------------------------------- the data behind each chart
+
+
+class _FigureParser(HTMLParser):
+    """For each <figure>: whether it holds an <img>, and the CSV files it links to."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures: list[dict] = []
+        self.depth = 0  # nesting inside the current <figure>
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            if not self.depth:
+                self.figures.append({"id": attrs.get("id"), "img": False, "csv": []})
+            self.depth += 1
+        elif self.depth and tag == "img":
+            self.figures[-1]["img"] = True
+        elif self.depth and tag == "a" and (attrs.get("href") or "").endswith(".csv"):
+            self.figures[-1]["csv"].append(attrs["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "figure" and self.depth:
+            self.depth -= 1
+
+
+def chart_figures(html: str) -> list[dict]:
+    parser = _FigureParser()
+    parser.feed(html)
+    return [f for f in parser.figures if f["img"]]
+
+
+def read_csv_rows(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+FIGURE_PAGES = [p for p in CONTENT_PAGES if chart_figures((SITE / p).read_text(encoding="utf-8"))]
+
+
+def test_chart_pages_are_found():
+    expected = {LANDING, "book/chapters/tal.html", "book/chapters/boelge-2012.html", *AREA_PAGES}
+    assert expected <= set(FIGURE_PAGES), f"pages with charts:{listing(FIGURE_PAGES)}"
+
+
+@pytest.mark.parametrize("path", FIGURE_PAGES, ids=FIGURE_PAGES)
+def test_every_chart_links_its_data_as_csv(path, site_dir, base_url, fetch):
+    """Each figure with an image links exactly one CSV, which downloads, parses, has a header
+    row of named columns and at least one data row of the header's width."""
+    problems = []
+    for fig in chart_figures((site_dir / path).read_text(encoding="utf-8")):
+        if len(fig["csv"]) != 1:
+            problems.append(f"figure #{fig['id']}: {len(fig['csv'])} CSV links, expected 1")
+            continue
+        url = urljoin(base_url + path, fig["csv"][0])
+        status, body = fetch(url)
+        if status != 200 or not body:
+            problems.append(f"figure #{fig['id']}: {url} gave HTTP {status}, {len(body)} bytes")
+            continue
+        header, *rows = read_csv_rows(body)
+        if not all(h.strip() for h in header) or len(header) < 2:
+            problems.append(f"figure #{fig['id']}: header {header}")
+        if not rows or any(len(r) != len(header) for r in rows):
+            problems.append(f"figure #{fig['id']}: {len(rows)} rows, widths {sorted({len(r) for r in rows})}")
+    assert not problems, f"{path}:{listing(problems)}"
+
+
+def figure_csv(fetch, base_url: str, path: str, figure_id: str) -> list[dict]:
+    (fig,) = [f for f in chart_figures(fetch(base_url + path)[1].decode("utf-8")) if f["id"] == figure_id]
+    header, *rows = read_csv_rows(fetch(urljoin(base_url + path, fig["csv"][0]))[1])
+    return [dict(zip(header, r, strict=True)) for r in rows]
+
+
+DERIVED = ROOT / ".cache" / "derived"
+
+
+def test_trend_chart_data_equals_an_independent_pooling(base_url, fetch):
+    """Nørrebro's trend CSV against the pooled shares worked out here from the roder's counts:
+    area = Σ numerators / Σ denominators over its roder, rest = the other roder, city = all; and
+    the area's 95 % interval by Wilson's formula on the rounded counts."""
+    import math
+
+    import pandas as pd
+
+    obs = pd.read_csv(DERIVED / "obs_rode.csv", dtype={"unit_id": str}).dropna(subset=["numerator"])
+    members = pd.read_csv(DERIVED / "area_members.csv")
+    mine = set(members.loc[members["slug"] == "noerrebro", "rode_nr"].astype(str))
+    groups = {"Området": obs["unit_id"].isin(mine), "Resten af byen": ~obs["unit_id"].isin(mine)}
+    groups["Hele København"] = groups["Området"] | groups["Resten af byen"]
+    titles = {
+        "Lav/ingen uddannelse": "low_education",
+        "Lav indkomst": "low_income",
+        "Ikke-vestlig herkomst": "non_western",
+    }
+    rows = figure_csv(fetch, base_url, AREA_DIR + "noerrebro.html", "fig-noerrebro-udvikling")
+    assert len(rows) >= 3 * 3 * 6, f"{len(rows)} rows"
+    for row in rows:
+        part = obs[groups[row["Gruppe"]] & (obs["indicator"] == titles[row["Indikator"]])]
+        part = part[part["year"] == int(row["År"])]
+        x, n = part["numerator"].sum(), part["denominator"].sum()
+        assert float(row["Andel (%)"]) == pytest.approx(100 * x / n, abs=0.005), row
+        if row["Gruppe"] != "Området":
+            assert row["95 %-interval, nedre (%)"] == row["95 %-interval, øvre (%)"] == "", row
+            continue
+        x, n, z = round(x), round(n), 1.959963984540054
+        p = x / n
+        centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low, high = 100 * (centre - half) / (1 + z * z / n), 100 * (centre + half) / (1 + z * z / n)
+        assert float(row["95 %-interval, nedre (%)"]) == pytest.approx(low, abs=0.005), row
+        assert float(row["95 %-interval, øvre (%)"]) == pytest.approx(high, abs=0.005), row
+
+
+def test_map_data_hides_what_the_map_hides(base_url, fetch):
+    """The city's SØK map shows a class per rode and grey for a rode under the resident floor: its
+    CSV gives the same class, never a number, and an empty cell with the reason for every rode
+    under the floor in the baseline year (counted here from the roder's residents)."""
+    import tomllib
+
+    import pandas as pd
+
+    floor = tomllib.loads((ROOT / "analysis" / "reference" / "method.toml").read_text())["disclosure"]["min_residents"]
+    year = tomllib.loads((ROOT / "analysis" / "reference" / "areas.toml").read_text())["delineation"]["baseline_year"]
+    obs = pd.read_csv(DERIVED / "obs_rode.csv", dtype={"unit_id": str})
+    residents = obs[obs["year"] == year].drop_duplicates("unit_id").set_index("unit_id")["residents"]
+    rows = figure_csv(fetch, base_url, "book/chapters/tal.html", "fig-tal-soek-kort")
+    (column,) = [c for c in rows[0] if c.endswith("klasse (København = 100)")]
+    classes = {"under 80", "80–100", "100–120", "120–150", "150–200", "200 og derover"}
+    small = [r for r in rows if residents.get(r["Rodenummer"], 0) < floor]
+    assert small, "the real data has roder under the floor, so the test can fail"
+    for r in small:
+        assert r[column] == "" and "beboere" in r["Bemærkning"], r
+    for r in rows:
+        assert r[column] in classes | {""}, r
