@@ -54,7 +54,8 @@ def digest_files(files) -> str:
 def code_digest() -> str:
     """The analysis package and its reference data: any change re-runs everything downstream."""
     pkg = paths.ROOT / "analysis"
-    orchestration = {"__main__.py", "lock.py", "kernels.py", "update.py"}  # they never change a result
+    # they never change a chapter's result (glossary.py runs in Sphinx: see theme_files)
+    orchestration = {"__main__.py", "lock.py", "kernels.py", "update.py", "glossary.py"}
     return digest_files([*(p for p in pkg.glob("*.py") if p.name not in orchestration), *paths.REFERENCE.glob("*")])
 
 
@@ -518,11 +519,13 @@ def write_site_data_cached(derived: Path) -> None:
 
 
 def theme_files() -> list[Path]:
-    """The site's look: static files (book/_static), theme overrides (book/_templates) and
-    Danish labels (book/locales, the .po files; Sphinx compiles them)."""
+    """The site's look: static files (book/_static), theme overrides (book/_templates), Danish
+    labels (book/locales, the .po files; Sphinx compiles them) and the glossary links
+    (analysis/glossary.py, applied when Sphinx writes a page)."""
     folder = paths.ROOT / "book"
     files = [*(folder / "_static").rglob("*"), *(folder / "_templates").rglob("*.html")]
-    return sorted(f for f in [*files, *(folder / "locales").rglob("*.po")] if f.is_file())
+    files += [*(folder / "locales").rglob("*.po"), paths.ROOT / "analysis" / "glossary.py"]
+    return sorted(f for f in files if f.is_file())
 
 
 def site_key(stamp: dict) -> str:

@@ -86,7 +86,7 @@ class AreaPage:
     def intro(self):
         base = reference.delineation().baseline_year
         text = wording.plan_intro(self.plan, self.area, self.wave) + (
-            f"\n\nOmrådet er her afgrænset som {len(self.roder)} små statistiske områder ({{term}}`roder <Rode>`) "
+            f"\n\nOmrådet er her afgrænset som {len(self.roder)} små statistiske områder (roder) "
             f"{wording.join_da([wording.in_place(n) for n in self.bydel_names])} med "
             f"{fmt.number(self.roder['residents'].sum())} beboere i {base}: "
             f"de roder, der {wording.rule_text()} (se {{doc}}`/book/metode`)."
@@ -207,8 +207,7 @@ class AreaPage:
             f"{self.slug}-udvikling",
             alt=f"Tre små linjediagrammer {self.res.period} for {self.area.name}, resten af byen og hele København, "
             "et for hver indikator med tal for roder. " + wording.trend_text(self.summary),
-            caption="Andele i procent. Det skraverede bånd er 95 %-{term}`konfidensintervallet <Konfidensinterval>` "
-            "for områdets andel.",
+            caption="Andele i procent. Det skraverede bånd er 95 %-konfidensintervallet for områdets andel.",
         )
 
     def trend_table(self):

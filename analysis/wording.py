@@ -71,7 +71,7 @@ def rule_text() -> str:
     r = reference.delineation()
     return (
         f"i {r.baseline_year} lå mindst {fmt.number(r.threshold - 100)} % over byens niveau "
-        "på det sammensatte {term}`SØK-indeks`"
+        "på det sammensatte SØK-indeks"
     )
 
 

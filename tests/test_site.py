@@ -909,3 +909,98 @@ def test_map_data_hides_what_the_map_hides(base_url, fetch):
         assert r[column] == "" and "beboere" in r["Bemærkning"], r
     for r in rows:
         assert r[column] in classes | {""}, r
+
+
+# ---------------------------------------------------------------- glossary links
+
+
+GLOSSARY_PAGE = "book/ordliste.html"
+SKIPPED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "script", "style", "noscript", "title"}
+SKIPPED_CLASSES = {"tabel-wrap", "kort", "caption-number"}  # raw HTML tables, the interactive map
+
+
+class _ArticleText(HTMLParser):
+    """Running text of the article (what analysis.glossary may link: no headings, links, code,
+    raw tables or map), the glossary anchors it links to, and every element id."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self.glossary_links: list[str] = []
+        self.ids: dict[str, str] = {}
+        self.stack: list[tuple[str, bool]] = []  # (tag, skipped) of open elements inside <article>
+        self.dt: str | None = None
+
+    VOID = {"img", "br", "hr", "meta", "link", "input", "source", "wbr"}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids[attrs["id"]] = ""
+            self.dt = attrs["id"] if tag == "dt" else None
+        href = attrs.get("href") or ""
+        if tag == "a" and "ordliste.html#" in href:
+            self.glossary_links.append(href.split("#", 1)[1])
+        if tag in self.VOID:
+            return
+        if tag == "article" or self.stack:
+            skipped = bool(self.stack and self.stack[-1][1])
+            skipped |= tag in SKIPPED_TAGS or bool(SKIPPED_CLASSES & set((attrs.get("class") or "").split()))
+            self.stack.append((tag, skipped))
+
+    def handle_endtag(self, tag):
+        if tag == "dt":
+            self.dt = None
+        if tag in self.VOID or not self.stack:
+            return
+        while self.stack:  # close up to the matching tag (HTML may omit end tags)
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.dt:
+            self.ids[self.dt] += data
+        if self.stack and not self.stack[-1][1]:
+            self.texts.append(data)
+
+
+def article_text(html: str) -> _ArticleText:
+    parser = _ArticleText()
+    parser.feed(html)
+    return parser
+
+
+@functools.cache
+def glossary_module():
+    spec = importlib.util.spec_from_file_location("glossary", ROOT / "analysis" / "glossary.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.cache
+def glossary_anchors() -> dict[str, str]:
+    """Glossary term -> the id of its definition on the glossary page."""
+    parsed = article_text((SITE / GLOSSARY_PAGE).read_text(encoding="utf-8"))
+    terms = {text.strip().rstrip("#").strip(): i for i, text in parsed.ids.items() if i.startswith("term-")}
+    return {t.replace("’", "'"): i for t, i in terms.items()}  # Sphinx's smart quotes
+
+
+def test_every_glossary_term_has_forms_and_a_definition():
+    defined, forms = set(glossary_anchors()), set(glossary_module().FORMS)
+    assert defined == forms, f"only in the glossary: {defined - forms}; only in FORMS: {forms - defined}"
+
+
+GLOSSARY_USERS = [p for p in CONTENT_PAGES if p != GLOSSARY_PAGE]
+
+
+@pytest.mark.parametrize("path", GLOSSARY_USERS, ids=GLOSSARY_USERS)
+def test_glossary_terms_are_linked_where_used(path, site_dir):
+    """Each glossary term that the page's running text uses is linked to its definition at least
+    once, and every link to the glossary lands on a definition."""
+    page = article_text((site_dir / path).read_text(encoding="utf-8"))
+    anchors = glossary_anchors()
+    used = glossary_module().first_occurrences(page.texts)
+    unlinked = [f"{term} ({m.group(0)!r})" for term, (_, m) in used.items() if anchors[term] not in page.glossary_links]
+    dangling = [a for a in page.glossary_links if a not in anchors.values()]
+    assert not unlinked and not dangling, f"{path}: unlinked terms{listing(unlinked)}\nbroken links{listing(dangling)}"
