@@ -6,7 +6,7 @@ export UV_LINK_MODE := copy
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: help env data book browser test lint benchmark clean review publish
+.PHONY: help env data book browser test lint benchmark measure clean review publish
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ publish: env  ## record the built book as the next edition (editions/<n>.json; c
 
 benchmark: env  ## measure build times, write docs/benchmarks.md
 	$(PY) scripts/benchmark.py
+
+measure: book browser  ## LCP, load time and page weight of three pages on slow 4G at 390 px, write docs/page-performance.md
+	$(PY) scripts/measure_pages.py
 
 clean:  ## remove build outputs (keeps .venv and data/raw)
 	rm -rf _build .cache book/chapters

@@ -31,7 +31,8 @@ def figure(fig, name: str, alt: str, caption: str) -> Markdown:
     """Save a figure as PNG (stable bytes: no timestamp metadata) and the numbers it plots
     (``fig.data``) as CSV beside it; return a MyST figure whose caption ends with the chart's
     source (``fig.source``), followed by a link to the data. The image keeps its own width on wide
-    screens and shrinks to the column on phones."""
+    screens and shrinks to the column on phones; it loads when the reader scrolls near it (lazy), so
+    on a slow connection the charts do not hold up the text and styles of the first screen."""
     FIGURES.mkdir(parents=True, exist_ok=True)
     fig.savefig(FIGURES / f"{name}.png", metadata={"Software": None})
     outputs.figure_csv(fig.data, FIGURES / f"{name}.csv")
@@ -39,7 +40,7 @@ def figure(fig, name: str, alt: str, caption: str) -> Markdown:
     alt = " ".join(alt.split()).replace(":", " –")
     source = getattr(fig, "source", "")
     return Markdown(
-        f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n\n"
+        f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n:loading: lazy\n\n"
         f"{caption} {source}\n\n"
         f"[{wording.FIGURE_DATA}](/book/chapters/figures/{name}.csv)\n:::\n"
     )

@@ -302,6 +302,13 @@ def open_page(context, url: str):
     return page, problems
 
 
+def load_lazy_images(page) -> None:
+    """Load the images that wait until the reader scrolls near them (the charts: loading="lazy")."""
+    page.eval_on_selector_all("img[loading=lazy]", "els => els.forEach(i => { i.loading = 'eager'; })")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+
+
 def broken_images(page) -> list[str]:
     return page.eval_on_selector_all(
         "img", "els => els.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
@@ -429,6 +436,7 @@ def test_page(path, base_url, desktop, fetch):
     lang = page.eval_on_selector("html", "h => h.getAttribute('lang')")
     if lang != "da":
         problems.append(f'<html lang="{lang}">, expected lang="da"')
+    load_lazy_images(page)
     problems += [f"image did not load: {src}" for src in broken_images(page)]
     problems += [f"image without alt text: {tag}" for tag in images_without_alt(page)]
     problems += [f"broken link: {p}" for p in broken_links(page, base_url, fetch)]
@@ -513,6 +521,7 @@ def test_screenshots_phone_and_desktop(name, base_url, phone, desktop):
     ARTIFACTS.mkdir(exist_ok=True)
     for size, context in (("phone", phone), ("desktop", desktop)):
         page, _ = open_page(context, base_url + LAYOUT_PAGES[name])
+        load_lazy_images(page)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{size}.png"), full_page=True)
 
 
@@ -641,14 +650,14 @@ def weights():
 
 @pytest.mark.parametrize("path", CONTENT_PAGES, ids=CONTENT_PAGES)
 def test_page_weight(path, base_url, desktop, weights):
-    """Everything the page loads with a cold cache (a new browser context), scrolled to the end,
-    as uncompressed bytes: at most MAX_PAGE_BYTES."""
+    """Everything the page loads with a cold cache (a new browser context), scrolled to the end and
+    with every lazy chart loaded, as uncompressed bytes: at most MAX_PAGE_BYTES."""
     page, responses = desktop.new_page(), []
     page.on("response", lambda response: responses.append(response))
     page.goto(base_url + path, wait_until="load")
     page.wait_for_load_state("networkidle")
     page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
-    page.wait_for_load_state("networkidle")
+    load_lazy_images(page)
     sizes = sorted(((len(r.body()), r.url.removeprefix(base_url)) for r in responses), reverse=True)
     total = sum(size for size, _ in sizes)
     weights[path] = (len(sizes), total)
