@@ -406,8 +406,9 @@ def known_gaps():
 
 def download_links():
     return display.md(
-        display.downloads(None, depth=2) + "\n\nÉn fil pr. område findes på hvert områdes side. "
-        "Alle downloads er diskretioneret efter reglerne på siden om metode."
+        display.downloads(None, depth=2) + "\n\nÉn fil pr. område findes på hvert områdes side, og tallene bag "
+        "hver figur kan hentes som CSV under figuren. Alle downloads er diskretioneret efter reglerne på siden om "
+        "metode."
     )
 
 
