@@ -56,7 +56,7 @@ def _text(html_text: str) -> str:
 
 
 # MyST markup around the prose (figure directives and their options, admonition fences)
-_MARKUP = re.compile(r"^(:::.*|:(alt|name|width|class):.*)$", re.MULTILINE)
+_MARKUP = re.compile(r"^(:::.*|:(alt|name|width|class|loading):.*)$", re.MULTILINE)
 
 
 def _markdown(text: str) -> str:
