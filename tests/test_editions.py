@@ -70,7 +70,10 @@ def test_prose_is_the_text_readers_see(tmp_path):
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("page.map()")
-    md = ":::{figure} /book/x.png\n:alt: Kort over byen\n:name: fig-x\n:loading: lazy\n\nNørrebro: områdets roder.\n:::\n"
+    md = (
+        ":::{figure} /book/x.png\n:alt: Kort over byen\n:name: fig-x\n:loading: lazy\n\n"
+        "Nørrebro: områdets roder.\n:::\n"
+    )
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": md})]
     html_cell = nbformat.v4.new_code_cell("page.table()")
     html_cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<td>24,3&nbsp;%</td>"})]
