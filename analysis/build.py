@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import os
@@ -28,14 +29,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jupytext
 import nbformat
-import papermill
 import yaml
 
-from . import book, kernels, paths, plans, registry, wording
+from . import book, paths, plans, registry, wording
 from .errors import BuildError, SelectionError, StaleError
+
+if TYPE_CHECKING:
+    from . import kernels
 
 KERNEL = "python3"
 STOP_TIMEOUT = 10  # seconds the chapter threads get to clean up after Ctrl-C
@@ -77,13 +80,13 @@ def prepare_key(raw_dir: Path) -> str:
 
 def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
     """Run pipeline.prepare unless its inputs are unchanged. Returns True if it ran."""
-    from . import pipeline  # heavy imports only when needed
-
     stamp = derived / ".key"
     key = prepare_key(raw_dir)
     if stamp.is_file() and stamp.read_text() == key:
         log("prepare: reused (data and code unchanged)")
         return False
+    from . import pipeline  # heavy imports only when needed
+
     t0 = time.perf_counter()
     tmp = derived.with_name(derived.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -104,6 +107,8 @@ def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
 
 
 def load_template(chapter: book.Chapter) -> nbformat.NotebookNode:
+    import jupytext
+
     nb = jupytext.read(chapter.template_path)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -245,9 +250,15 @@ def add_revision_note(path: Path, note: str) -> None:
 def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop volatile metadata (timings, papermill run info) so two builds give identical files.
 
-    Execution counts stay: they are deterministic (a fresh kernel runs the cells in order) and
-    nbval needs them to know which cells ran."""
+    Execution counts are renumbered 1, 2, ... as a fresh kernel would count them (a warm kernel goes
+    on counting from the chapter before); nbval needs them to know which cells ran."""
     nb.metadata.pop("papermill", None)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count") is not None]
+    for n, cell in enumerate(ran, 1):
+        cell.execution_count = n
+        for out in cell.outputs:
+            if "execution_count" in out:
+                out.execution_count = n
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags:
@@ -259,24 +270,27 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def run_notebook(chapter: book.Chapter, dest: Path) -> None:
-    """Execute a chapter's template with papermill into dest (scrubbed of volatile metadata).
+def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) -> None:
+    """Execute a chapter's template with papermill in a warm kernel into dest (scrubbed of
+    volatile metadata).
 
     Raises BuildError naming the chapter, cell and error; the failed notebook is kept for reading.
     """
+    import papermill
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".part.ipynb")
+    kernel.reset()  # a fresh namespace: the chapter sees nothing of the one before
     try:
         papermill.execute_notebook(
             load_template(chapter),
             str(tmp),
             parameters=chapter.parameters,
+            engine_name="warm",
+            km=kernel.km,
             kernel_name=KERNEL,
             progress_bar=False,
-            cwd=str(paths.ROOT),
-            # the kernel's start-up notice about local TCP transport is noise in the build log
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            kernel_manager_class=kernels.ChapterKernelManager,  # quiet shutdown; stoppable on Ctrl-C
+            request_save_on_cell_execute=False,  # written once, when the chapter is done
         )
     except papermill.PapermillExecutionError as err:
         failed = paths.CACHE / "failed" / f"{chapter.name.replace('/', '__')}.ipynb"
@@ -303,7 +317,7 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
+def execute_chapter(kernel: kernels.WarmKernel, chapter: book.Chapter, derived: Path, code: str) -> float:
     """Execute one chapter; publish its notebook (with a revision note) and record only if it ran."""
     t0 = time.perf_counter()
     inputs = chapter_inputs(chapter, derived, code)
@@ -311,7 +325,7 @@ def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
     tmp = chapter.path.with_name(chapter.path.stem + ".new.ipynb")
     items = plan_items(chapter)
     try:
-        run_notebook(chapter, tmp)
+        run_notebook(kernel, chapter, tmp)
         figures = key_figures(chapter, derived)
         add_revision_note(tmp, wording.revision_note(previous, inputs, figures, items))
         keep_hand_edits(chapter, previous)
@@ -366,27 +380,54 @@ def stale_outside(kept, data: str, code: str) -> None:
     )
 
 
-def plan(selected, all_chapters, derived: Path, code: str, force: bool):
-    """Which chapters to execute; the others are reused (selected, current) or kept (not selected)."""
-    data = (derived / ".raw").read_text()
+def plan(selected, all_chapters, data: str, code: str, force: bool):
+    """Which chapters to execute; the others are reused (selected, current) or kept (not selected).
+    Refuses a mixed site and undeclared parameters before anything runs."""
     stale_outside([ch for ch in all_chapters if ch not in selected], data, code)
     results, todo = [], []
     for ch in all_chapters:
         if ch not in selected:
             results.append(ChapterResult(ch.name, "kept"))
             continue
-        check_parameters(ch)
         state, why = chapter_state(ch, data, code)
         if state == "up to date" and not force:
             results.append(ChapterResult(ch.name, "reused"))
         else:
+            check_parameters(ch)
             todo.append((ch, "forced" if force else (why or state)))
     return results, todo
 
 
-def stop(pool: cf.ThreadPoolExecutor, futures) -> None:
+def log_plan(results, todo, log) -> None:
+    for r in results:
+        log(f"  {r.status:8s} {r.name}")
+    for ch, why in todo:
+        log(f"  to run   {ch.name} ({why})")
+
+
+@contextlib.contextmanager
+def warm_kernels(jobs: int, todo):
+    """A pool of warm kernels for the chapters to run (none if there is nothing to run); they start
+    at once, so their start-up overlaps whatever the build does before the chapters."""
+    if not todo:
+        yield None
+        return
+    from . import kernels
+
+    kernels.reset()
+    pool = kernels.KernelPool(min(jobs, len(todo)), KERNEL, paths.ROOT)
+    try:
+        yield pool
+    finally:
+        pool.close(cancel=True)
+        pool.join(STOP_TIMEOUT)
+
+
+def stop(pool, futures) -> None:
     """Ctrl-C: drop queued chapters, kill the running kernels, let the threads remove their files."""
-    pool.shutdown(wait=False, cancel_futures=True)
+    from . import kernels
+
+    pool.close(cancel=True)
     kernels.stop_all()
     cf.wait(futures, timeout=STOP_TIMEOUT)
 
@@ -398,13 +439,11 @@ def _outcome(ch: book.Chapter, fut: cf.Future) -> ChapterResult:
         return ChapterResult(ch.name, "failed", error=str(err))
 
 
-def execute_all(todo, derived: Path, code: str, jobs: int, log) -> list[ChapterResult]:
-    """Run chapters in parallel; log lines go above the progress bar (shown on terminals only)."""
+def execute_all(pool, todo, derived: Path, code: str, log) -> list[ChapterResult]:
+    """Run chapters in the pool's warm kernels; log lines go above the progress bar (terminals only)."""
     from tqdm import tqdm
 
-    kernels.reset()
     results = []
-    pool = cf.ThreadPoolExecutor(max_workers=jobs)
     futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch, _ in todo}
     bar = tqdm(
         total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()
@@ -421,18 +460,16 @@ def execute_all(todo, derived: Path, code: str, jobs: int, log) -> list[ChapterR
         raise
     finally:
         bar.close()
-        pool.shutdown(wait=True)
     return results
 
 
 def run_chapters(selected, all_chapters, derived: Path, jobs: int, log, force: bool = False) -> list[ChapterResult]:
+    """Plan and execute the chapters against the prepared results in derived."""
     code = code_digest()
-    results, todo = plan(selected, all_chapters, derived, code, force)
-    for r in results:
-        log(f"  {r.status:8s} {r.name}")
-    for ch, why in todo:
-        log(f"  to run   {ch.name} ({why})")
-    return results + (execute_all(todo, derived, code, jobs, log) if todo else [])
+    results, todo = plan(selected, all_chapters, (derived / ".raw").read_text(), code, force)
+    log_plan(results, todo, log)
+    with warm_kernels(jobs, todo) as pool:
+        return results + (execute_all(pool, todo, derived, code, log) if todo else [])
 
 
 def check_all_current(all_chapters, derived: Path) -> None:
@@ -640,15 +677,19 @@ def build(
     selected = select(all_chapters, areas, wave)
     remove_leftovers(site)
     origin = fetch(raw_dir, mirror, download, log)
-    derived = paths.DERIVED
-    prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
     plans.load_all()  # a PlanError names the plan file, line and field; nothing runs before all are valid
-    version = (derived / ".raw").read_text()[:12]
-    log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
-    with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run
-        downloads = side.submit(write_site_data_cached, derived)
-        results = run_chapters(selected, all_chapters, derived, jobs, log, force)
-        downloads.result()
+    code = code_digest()
+    results, todo = plan(selected, all_chapters, raw_digest(raw_dir), code, force)
+    derived = paths.DERIVED
+    with warm_kernels(jobs, todo) as pool:  # the kernels start while the data are prepared
+        prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
+        version = (derived / ".raw").read_text()[:12]
+        log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
+        log_plan(results, todo, log)
+        with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run
+            downloads = side.submit(write_site_data_cached, derived)
+            results += execute_all(pool, todo, derived, code, log) if todo else []
+            downloads.result()
     failed = [r for r in results if r.status == "failed"]
     if failed:
         raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")

@@ -148,7 +148,7 @@ def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatc
     monkeypatch.setattr(paths, "BUILD", tmp_path)
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     (tmp_path / "cache").mkdir()
-    monkeypatch.setattr(build, "run_chapters", lambda *args: [])  # chapters are current; test the site step
+    monkeypatch.setattr(build, "plan", lambda *args: ([], []))  # chapters are current; test the site step
     monkeypatch.setattr(build, "check_all_current", lambda *args: None)
     with pytest.raises(KeyboardInterrupt):
         build.build(site=site, log=lambda _: None)
@@ -170,15 +170,43 @@ def test_publish_swaps_the_link_and_removes_the_old_site(tmp_path):
     assert not first.exists()
 
 
+@pytest.fixture(scope="module")
+def kernel():
+    """One warm kernel, as a build worker has, shared by the tests that run chapters."""
+    warm = kernels.WarmKernel(build.KERNEL, paths.ROOT)
+    yield warm
+    warm.shutdown()
+
+
+def test_a_warm_kernel_gives_each_chapter_a_fresh_namespace(kernel):
+    kernel.run("leftover = 1")
+    kernel.reset()
+    with pytest.raises(RuntimeError, match="NameError"):
+        kernel.run("leftover")
+    kernel.run("import sys; assert 'analysis.pages' in sys.modules")  # the imports stay warm
+
+
+def test_a_failed_job_does_not_poison_the_next_one():
+    pool = kernels.KernelPool(1, build.KERNEL, paths.ROOT)
+    try:
+        first = pool.submit(lambda k: k.run("1/0"))
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            first.result(timeout=120)
+        assert pool.submit(lambda k: k.run("x = 2") or "ok").result(timeout=120) == "ok"  # a new kernel
+    finally:
+        pool.close()
+        pool.join(30)
+
+
 @pytest.mark.slow
-def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_site):
+def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_site, kernel):
     """End to end: papermill runs the area template with its default parameters, then a real
     Jupyter Book build (warnings as errors) turns it into HTML in a temporary folder."""
     root = tmp_path / "book"
     chapter = book.Chapter("omraader/default", "area", {}, area="noerrebro")  # defaults only
-    build.run_notebook(chapter, root / "book" / "chapters" / "omraader" / "default.ipynb")
+    build.run_notebook(kernel, chapter, root / "book" / "chapters" / "omraader" / "default.ipynb")
     data_page = next(c for c in book.chapters() if c.name == "data")
-    build.run_notebook(data_page, root / "book" / "chapters" / "data.ipynb")
+    build.run_notebook(kernel, data_page, root / "book" / "chapters" / "data.ipynb")
     shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
     shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     for page in book.STATIC_PAGES:
@@ -204,11 +232,14 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
 
 
 @pytest.mark.slow
-def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site):
-    """Reproducibility: executing a chapter again gives a byte-identical notebook."""
-    chapter = next(c for c in book.chapters() if c.area == "husum-tingbjerg")
+def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site, kernel):
+    """Reproducibility: executing a chapter again, in a kernel that ran another chapter before,
+    gives a byte-identical notebook."""
+    chapters = {c.name: c for c in book.chapters()}
     again = tmp_path / "again.ipynb"
-    build.run_notebook(chapter, again)
+    build.run_notebook(kernel, chapters["omraader/noerrebro"], tmp_path / "before.ipynb")
+    chapter = chapters["omraader/husum-tingbjerg"]
+    build.run_notebook(kernel, chapter, again)
     published = nbformat.read(chapter.path, as_version=4)
     published.cells = [c for c in published.cells if c.get("id") != "revision-note"]  # added after the run
     assert nbformat.writes(nbformat.read(again, as_version=4)) == nbformat.writes(published)
@@ -318,7 +349,7 @@ def test_selection_refuses_stale_chapters_outside_it(chapter_env):
     for ch in (noerrebro, amager):
         _pretend_built(ch, "d1")
     with pytest.raises(StaleError) as err:
-        build.plan([noerrebro], [noerrebro, amager], chapter_env, "c1", force=False)
+        build.plan([noerrebro], [noerrebro, amager], "d2", "c1", force=False)
     assert "1 chapter(s) outside the selection are not current" in str(err.value)
     assert "omraader/amager-sundby (stale: data changed)" in str(err.value)
     assert "omraader/noerrebro" not in str(err.value)
@@ -329,7 +360,7 @@ def test_stale_page_without_area_hints_only_the_full_build(chapter_env):
     noerrebro, front = _chapter("noerrebro"), _chapter(None)
     _pretend_built(noerrebro, "d2")
     with pytest.raises(StaleError) as err:
-        build.plan([noerrebro], [noerrebro, front], chapter_env, "c1", force=False)
+        build.plan([noerrebro], [noerrebro, front], "d2", "c1", force=False)
     assert "forside (never built)" in str(err.value)
     assert err.value.hint == "build them too: `make book` (python -m analysis build, all chapters)"
 
@@ -338,7 +369,7 @@ def test_plan_reexecutes_stale_selected_chapters_and_keeps_current_ones(chapter_
     noerrebro, amager = _chapter("noerrebro"), _chapter("amager-sundby")
     _pretend_built(noerrebro, "d1")
     _pretend_built(amager, "d2")
-    results, todo = build.plan([noerrebro], [noerrebro, amager], chapter_env, "c1", force=False)
+    results, todo = build.plan([noerrebro], [noerrebro, amager], "d2", "c1", force=False)
     assert [(r.name, r.status) for r in results] == [("omraader/amager-sundby", "kept")]
     assert todo == [(noerrebro, "data changed")]
 
@@ -346,11 +377,11 @@ def test_plan_reexecutes_stale_selected_chapters_and_keeps_current_ones(chapter_
 def test_force_reexecutes_current_chapters(chapter_env):
     noerrebro = _chapter("noerrebro")
     _pretend_built(noerrebro, "d2")
-    assert build.plan([noerrebro], [noerrebro], chapter_env, "c1", force=False) == (
+    assert build.plan([noerrebro], [noerrebro], "d2", "c1", force=False) == (
         [build.ChapterResult("omraader/noerrebro", "reused")],
         [],
     )
-    assert build.plan([noerrebro], [noerrebro], chapter_env, "c1", force=True)[1] == [(noerrebro, "forced")]
+    assert build.plan([noerrebro], [noerrebro], "d2", "c1", force=True)[1] == [(noerrebro, "forced")]
 
 
 def test_nothing_is_published_unless_every_chapter_is_current(chapter_env, monkeypatch):
@@ -457,11 +488,11 @@ def test_chapter_kernels_are_not_interrupted_at_shutdown():
 
         km.provisioner.send_signal = record
         await km.shutdown_kernel()
+        assert km not in kernels._live  # unregistered after shutdown
         return sent
 
     assert signal.SIGINT not in asyncio.run(signals_at_shutdown(kernels.ChapterKernelManager))
     assert signal.SIGINT in asyncio.run(signals_at_shutdown(AsyncKernelManager))
-    assert not kernels._live  # unregistered after shutdown
 
 
 SLOW_TEMPLATE = BROKEN_TEMPLATE.replace('area = "x"', 'marker = ""').replace(
