@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import concurrent.futures as cf
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -31,39 +30,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
 import yaml
 
-from . import book, paths, plans, registry, wording
+from . import book, cache, paths, plans, registry
+from .cache import code_digest, digest_files, digest_text
 from .errors import BuildError, SelectionError, StaleError
 
 if TYPE_CHECKING:
+    import nbformat
+
     from . import kernels
 
 KERNEL = "python3"
 STOP_TIMEOUT = 10  # seconds the chapter threads get to clean up after Ctrl-C
-
-# --- digests ---------------------------------------------------------------------------------------
-
-
-def digest_files(files) -> str:
-    h = hashlib.sha256()
-    for f in sorted(Path(p) for p in files):
-        h.update(str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f.name).encode())
-        h.update(registry.sha256_of(f).encode())
-    return h.hexdigest()
-
-
-def code_digest() -> str:
-    """The analysis package and its reference data: any change re-runs everything downstream."""
-    pkg = paths.ROOT / "analysis"
-    orchestration = {"__main__.py", "lock.py", "kernels.py", "update.py"}  # they never change a result
-    return digest_files([*(p for p in pkg.glob("*.py") if p.name not in orchestration), *paths.REFERENCE.glob("*")])
-
-
-def digest_text(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
-
 
 # --- prepare ---------------------------------------------------------------------------------------
 
@@ -80,9 +59,8 @@ def prepare_key(raw_dir: Path) -> str:
 
 def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
     """Run pipeline.prepare unless its inputs are unchanged. Returns True if it ran."""
-    stamp = derived / ".key"
     key = prepare_key(raw_dir)
-    if stamp.is_file() and stamp.read_text() == key:
+    if cache.is_current("prepare", key, derived / ".raw"):
         log("prepare: reused (data and code unchanged)")
         return False
     from . import pipeline  # heavy imports only when needed
@@ -92,13 +70,14 @@ def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         pipeline.prepare(raw_dir, tmp)
-        (tmp / ".key").write_text(key)
+        (tmp / ".coverage.json").write_text(json.dumps(coverage(tmp)))
         (tmp / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # no half-prepared results, also after Ctrl-C
         raise
     shutil.rmtree(derived, ignore_errors=True)
     os.replace(tmp, derived)
+    cache.store("prepare", key)
     log(f"prepare: computed in {time.perf_counter() - t0:.1f} s")
     return True
 
@@ -107,7 +86,7 @@ def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
 
 
 def load_template(chapter: book.Chapter) -> nbformat.NotebookNode:
-    import jupytext
+    import jupytext  # imported when a chapter runs: a no-op build stays light
 
     nb = jupytext.read(chapter.template_path)
     for cell in nb.cells:
@@ -162,13 +141,9 @@ def chapter_key(chapter: book.Chapter, derived: Path, code: str) -> str:
     return digest_text(*chapter_inputs(chapter, derived, code).values())
 
 
-def _record_file(chapter: book.Chapter) -> Path:
-    return paths.CACHE / "chapters" / f"{chapter.name.replace('/', '__')}.json"
-
-
-def previous_record(chapter: book.Chapter) -> dict:
-    f = _record_file(chapter)
-    return json.loads(f.read_text()) if f.is_file() else {}
+def step(chapter: book.Chapter) -> str:
+    """The chapter's name in the cache."""
+    return f"chapters/{chapter.name.replace('/', '__')}"
 
 
 INPUT_LABELS = {
@@ -182,7 +157,7 @@ INPUT_LABELS = {
 
 def chapter_state(chapter: book.Chapter, data: str, code: str) -> tuple[str, str]:
     """("up to date" | "stale" | "never built", why) against the given data version and code."""
-    record = previous_record(chapter)
+    record = cache.record(step(chapter))
     if not chapter.path.is_file() or not record:
         return "never built", ""
     now = inputs_for(chapter, data, code)
@@ -238,6 +213,8 @@ def keep_hand_edits(chapter: book.Chapter, previous: dict) -> None:
 
 
 def add_revision_note(path: Path, note: str) -> None:
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     cell = nbformat.v4.new_markdown_cell(
         f":::{{admonition}} Ændringer siden sidste udgave\n{note}\n:::", id="revision-note"
@@ -276,6 +253,7 @@ def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) 
 
     Raises BuildError naming the chapter, cell and error; the failed notebook is kept for reading.
     """
+    import nbformat
     import papermill
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -310,36 +288,31 @@ def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) 
     os.replace(tmp, dest)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def execute_chapter(kernel: kernels.WarmKernel, chapter: book.Chapter, derived: Path, code: str) -> float:
     """Execute one chapter; publish its notebook (with a revision note) and record only if it ran."""
     t0 = time.perf_counter()
     inputs = chapter_inputs(chapter, derived, code)
-    previous = previous_record(chapter)
+    previous = cache.record(step(chapter))
     tmp = chapter.path.with_name(chapter.path.stem + ".new.ipynb")
     items = plan_items(chapter)
     try:
         run_notebook(kernel, chapter, tmp)
         figures = key_figures(chapter, derived)
-        add_revision_note(tmp, wording.revision_note(previous, inputs, figures, items))
+        from .wording import revision_note
+
+        add_revision_note(tmp, revision_note(previous, inputs, figures, items))
         keep_hand_edits(chapter, previous)
         os.replace(tmp, chapter.path)
     finally:
         tmp.unlink(missing_ok=True)  # only left if the run failed or was stopped
-    record = {
-        "key": digest_text(*inputs.values()),
-        "inputs": inputs,
-        "figures": figures,
-        "plan": items,
-        "notebook": registry.sha256_of(chapter.path),
-    }
-    write_atomic(_record_file(chapter), json.dumps(record, ensure_ascii=False, indent=1))
+    cache.store(
+        step(chapter),
+        digest_text(*inputs.values()),
+        inputs=inputs,
+        figures=figures,
+        plan=items,
+        notebook=registry.sha256_of(chapter.path),
+    )
     return time.perf_counter() - t0
 
 
@@ -486,8 +459,6 @@ def build_stamp(derived: Path) -> dict:
     """Version, commit, data checksum and the years covered, for the footer of every page."""
     from importlib.metadata import version
 
-    import pandas as pd
-
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True
@@ -502,9 +473,17 @@ def build_stamp(derived: Path) -> dict:
         "version": version("udsatte-byomraader"),
         "commit": commit,
         "data": (derived / ".raw").read_text()[:12],  # the same data version the chapters show
-        "years": "–".join(
-            map(str, pd.read_csv(derived / "area_series.csv").dropna(subset=["rate"])["year"].agg(["min", "max"]))
-        ),
+        **json.loads((derived / ".coverage.json").read_text()),
+    }
+
+
+def coverage(derived: Path) -> dict:
+    """The years with data and the number of roder, read once when the data are prepared."""
+    import pandas as pd
+
+    years = pd.read_csv(derived / "area_series.csv").dropna(subset=["rate"])["year"]
+    return {
+        "years": f"{years.min()}–{years.max()}",
         "roder": int(pd.read_csv(derived / "obs_rode.csv", usecols=["unit_id"])["unit_id"].nunique()),
     }
 
@@ -544,14 +523,13 @@ def write_config(stamp: dict, dest: Path) -> Path:
 
 def write_site_data_cached(derived: Path) -> None:
     """The open-data downloads, rewritten only when the prepared results changed."""
-    from . import outputs
-
-    stamp = paths.CACHE / "site-data.key"
-    key = (derived / ".key").read_text()
-    if paths.SITE_DATA.is_dir() and stamp.is_file() and stamp.read_text() == key:
+    key = cache.record("prepare").get("key", "")
+    if cache.is_current("site-data", key, paths.SITE_DATA):
         return
+    from . import outputs  # heavy imports only when needed
+
     outputs.write_site_data(derived, paths.SITE_DATA)
-    stamp.write_text(key)
+    cache.store("site-data", key)
 
 
 def theme_files() -> list[Path]:
@@ -718,8 +696,7 @@ ROOT_PAGE = """<!doctype html>
 def publish_site(stamp: dict, site: Path, log) -> None:
     """Jupyter Book into a staging folder, then an atomic swap (nothing to do if nothing changed)."""
     key = site_key(stamp)
-    key_file = paths.CACHE / "site.key"
-    if site.exists() and key_file.is_file() and key_file.read_text() == key:
+    if cache.is_current("site", key, site):
         log("site: unchanged, nothing to publish")
         return
     # Sphinx works in a persistent folder (it re-reads only changed pages); the result is
@@ -735,7 +712,7 @@ def publish_site(stamp: dict, site: Path, log) -> None:
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
         publish(stage, site)
-        key_file.write_text(key)
+        cache.store("site", key)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

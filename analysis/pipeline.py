@@ -8,7 +8,6 @@ thing the chapter notebooks read; the open-data downloads are written from them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial
+from . import cache, composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial
 
 PUBLISH_CRS = "EPSG:4326"
 
@@ -252,28 +251,25 @@ def prepare(
     return out_dir
 
 
-SCORES_CACHE = paths.CACHE / "scores"
-SCORES_CODE = ("composite.py", "spatial.py", "indicators.py", "pipeline.py", "reference.py")
-
-
 def _scores_cached(inputs: Inputs, year: int, n_draws: int, permutations: int, dest: Path) -> None:
     """Write roder.geojson, recomputing scores, sensitivity and LISA only when what they depend on
-    changed: the baseline year's observations, the rode geometry, the parameters, the reference data
-    and the code that computes them. New data for other years (the usual update) reuses them."""
-    digest = hashlib.sha256()
-    digest.update(inputs.rode_obs[inputs.rode_obs["year"] == year].to_csv(index=False).encode())
-    digest.update(inputs.rode_geo.to_wkb().to_csv().encode())
-    digest.update(inputs.rode_bydel.to_csv().encode())
-    digest.update(f"{year}/{n_draws}/{permutations}".encode())
-    for path in [*(Path(__file__).parent / n for n in SCORES_CODE), *sorted(paths.REFERENCE.glob("*"))]:
-        digest.update(path.read_bytes())
-    cached = SCORES_CACHE / f"{digest.hexdigest()}.geojson"
-    if not cached.is_file():
-        SCORES_CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".part")
+    changed: the baseline year's observations, the rode geometry, the parameters and the code. New
+    data for other years (the usual update) reuses them."""
+    key = cache.digest_text(
+        inputs.rode_obs[inputs.rode_obs["year"] == year].to_csv(index=False),
+        inputs.rode_geo.to_wkb().to_csv(),
+        inputs.rode_bydel.to_csv(),
+        f"{year}/{n_draws}/{permutations}",
+        cache.code_digest(),
+    )
+    kept = paths.CACHE / "scores.geojson"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if not cache.is_current("scores", key, kept):
+        tmp = kept.with_suffix(".part")
         _write_geojson(rode_scores(inputs, year, n_draws, permutations), tmp)
-        os.replace(tmp, cached)
-    shutil.copyfile(cached, dest)
+        os.replace(tmp, kept)
+        cache.store("scores", key)
+    shutil.copyfile(kept, dest)
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:

@@ -3,7 +3,6 @@
 import asyncio
 import filecmp
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -16,7 +15,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
-from analysis import book, build, kernels, outputs, paths, pipeline, wording
+from analysis import book, build, cache, kernels, outputs, paths, pipeline, wording
 from analysis.errors import BuildError, DataError, FetchError, SelectionError, StaleError, UserError
 
 BROKEN_TEMPLATE = """---
@@ -249,10 +248,10 @@ def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site, kernel):
 def test_prepare_and_downloads_are_reproducible(tmp_path, built_site, monkeypatch):
     """Two runs of prepare from the same data give identical results and identical downloads
     (scores, sensitivity and LISA recomputed, not taken from the cache)."""
-    monkeypatch.setattr(pipeline, "SCORES_CACHE", tmp_path / "scores")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")  # an empty cache: everything is recomputed
     derived = pipeline.prepare(paths.RAW, tmp_path / "derived")
     for name in os.listdir(paths.DERIVED):
-        if not name.startswith("."):  # .key/.raw: build bookkeeping, written by prepare_cached
+        if not name.startswith("."):  # .raw/.coverage.json: build bookkeeping, written by prepare_cached
             assert filecmp.cmp(derived / name, paths.DERIVED / name, shallow=False), name
     site_data = outputs.write_site_data(derived, tmp_path / "data")
     cmp = filecmp.dircmp(site_data, built_site / "data")
@@ -290,9 +289,9 @@ def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypat
     for ch in book.chapters():  # start from the current build, in a scratch folder
         (out / ch.name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ch.path, out / f"{ch.name}.ipynb")
-    shutil.copytree(paths.CACHE / "chapters", records)
+    shutil.copytree(paths.CACHE / "keys" / "chapters", records / "keys" / "chapters")
     monkeypatch.setattr(book.Chapter, "path", property(lambda self: out / f"{self.name}.ipynb"))
-    monkeypatch.setattr(build, "_record_file", lambda ch: records / f"{ch.name.replace('/', '__')}.json")
+    monkeypatch.setattr(paths, "CACHE", records)
 
     chapters = book.chapters()
     results = build.run_chapters(chapters, chapters, paths.DERIVED, jobs=2, log=lambda _: None)
@@ -328,8 +327,7 @@ def _pretend_built(chapter: book.Chapter, data: str, code: str = "c1") -> None:
     chapter.path.parent.mkdir(parents=True, exist_ok=True)
     chapter.path.write_text("{}")
     inputs = build.inputs_for(chapter, data, code)
-    record = {"key": build.digest_text(*inputs.values()), "inputs": inputs}
-    build.write_atomic(build._record_file(chapter), json.dumps(record))
+    cache.store(build.step(chapter), build.digest_text(*inputs.values()), inputs=inputs)
 
 
 def test_chapter_state_names_what_changed(chapter_env):

@@ -2,7 +2,6 @@
 `list`, `data update` and the fetch source options."""
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from analysis import __main__ as cli
-from analysis import book, build, lock, paths, registry
+from analysis import book, build, cache, lock, paths, registry
 from analysis.errors import DataError, FetchError
 
 SLUGS = [
@@ -201,7 +200,7 @@ def test_list_shows_areas_waves_and_chapter_states(tmp_path, monkeypatch, capsys
     chapters[0].path.parent.mkdir(parents=True)
     chapters[0].path.write_text("{}")
     inputs = build.inputs_for(chapters[0], "d1" * 32, "c1")
-    build.write_atomic(build._record_file(chapters[0]), json.dumps({"key": "old", "inputs": inputs}))
+    cache.store(build.step(chapters[0]), "old", inputs=inputs)
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     assert "areas (--area):\n  bispebjerg-nordvest    Bispebjerg/Nordvest (wave 2012)\n" in out
