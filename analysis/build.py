@@ -130,7 +130,16 @@ def inputs_for(chapter: book.Chapter, data: str, code: str) -> dict[str, str]:
         "code": code,
         # by file name and content, wherever the plans folder is
         "plan": digest_text(*(f"{f.name}={registry.sha256_of(f)}" for f in chapter.plan_files)),
+        "edition": last_edition_digest(),  # the revision note compares with it
     }
+
+
+def last_edition_digest() -> str:
+    """Name and checksum of the last published edition, "" before the first."""
+    from .editions import edition_files
+
+    files = edition_files()
+    return f"{files[-1].name}={registry.cached_sha256(files[-1])}" if files else ""
 
 
 def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str, str]:
@@ -152,6 +161,7 @@ INPUT_LABELS = {
     "data": "data",
     "code": "analysis code",
     "plan": "plan",
+    "edition": "published edition",
 }
 
 
@@ -291,16 +301,18 @@ def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) 
 def execute_chapter(kernel: kernels.WarmKernel, chapter: book.Chapter, derived: Path, code: str) -> float:
     """Execute one chapter; publish its notebook (with a revision note) and record only if it ran."""
     t0 = time.perf_counter()
+    from .editions import published_chapter
+    from .wording import revision_note
+
     inputs = chapter_inputs(chapter, derived, code)
     previous = cache.record(step(chapter))
+    edition, as_published = published_chapter(chapter.name)
     tmp = chapter.path.with_name(chapter.path.stem + ".new.ipynb")
     items = plan_items(chapter)
     try:
         run_notebook(kernel, chapter, tmp)
         figures = key_figures(chapter, derived)
-        from .wording import revision_note
-
-        add_revision_note(tmp, revision_note(previous, inputs, figures, items))
+        add_revision_note(tmp, revision_note(as_published, inputs, figures, items, edition))
         keep_hand_edits(chapter, previous)
         os.replace(tmp, chapter.path)
     finally:

@@ -232,13 +232,17 @@ def plan_changes(before: dict, after: dict) -> str:
     return "; ".join(f"{word}: {', '.join(items)}" for word, items in parts if items)
 
 
-def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None) -> str:
-    """Danish note on what changed since the chapter was last built (deterministic text)."""
+def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None, edition=None) -> str:
+    """Danish note on what changed since the chapter as published in the last edition
+    (``previous``: the edition's record of the chapter; deterministic text)."""
     data = inputs["data"][:12]
     if not previous:
         return f"Første udgave af kapitlet, bygget på dataversion {data}."
+    since = f"Siden udgave {edition}" if edition else "Siden sidste udgave"
     changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k, "") != inputs.get(k, "")]
-    text = "Kapitlet er genberegnet, fordi " + (" og ".join(changed) if changed else "intet") + " er ændret"
+    if not changed:
+        return f"Uændret siden udgave {edition} af bogen (dataversion {data})." if edition else "Uændret."
+    text = f"{since} af bogen er " + " og ".join(changed) + " ændret"
     text += f" (dataversion {previous['inputs']['data'][:12]} → {data})." if "data" in changed else "."
     if "planen" in changed and (diff := plan_changes(previous.get("plan", {}), items or {})):
         text += f" Ændringer i planen – {diff}."

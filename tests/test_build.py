@@ -3,6 +3,7 @@
 import asyncio
 import filecmp
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
-from analysis import book, build, cache, kernels, outputs, paths, pipeline, wording
+from analysis import book, build, cache, editions, kernels, outputs, paths, pipeline, wording
 from analysis.errors import BuildError, DataError, FetchError, SelectionError, StaleError, UserError
 
 BROKEN_TEMPLATE = """---
@@ -87,10 +88,29 @@ def test_revision_note_names_what_changed_and_what_moved():
     assert wording.revision_note({}, inputs, {}) == f"Første udgave af kapitlet, bygget på dataversion {'a' * 12}."
     previous = {"inputs": dict(inputs, data="b" * 64), "figures": {"Lav indkomst": 40.0, "Almene boliger": 20.0}}
     note = wording.revision_note(previous, inputs, {"Lav indkomst": 38.5, "Almene boliger": 20.0})
-    assert note.startswith("Kapitlet er genberegnet, fordi data er ændret (dataversion bbbbbbbbbbbb → aaaaaaaaaaaa).")
+    assert note.startswith("Siden sidste udgave af bogen er data ændret (dataversion bbbbbbbbbbbb → aaaaaaaaaaaa).")
     assert "lav indkomst 40,0\xa0% → 38,5\xa0%" in note and "almene boliger" not in note
-    note = wording.revision_note({"inputs": dict(inputs, template="t0"), "figures": {}}, inputs, {})
-    assert note == "Kapitlet er genberegnet, fordi skabelonen er ændret. Ingen nøgletal har flyttet sig."
+    note = wording.revision_note({"inputs": dict(inputs, template="t0"), "figures": {}}, inputs, {}, edition=3)
+    assert note == "Siden udgave 3 af bogen er skabelonen ændret. Ingen nøgletal har flyttet sig."
+    assert wording.revision_note({"inputs": inputs}, inputs, {}, edition=3) == (
+        "Uændret siden udgave 3 af bogen (dataversion aaaaaaaaaaaa)."
+    )
+
+
+def test_revision_note_compares_with_the_published_edition_not_the_local_cache(tmp_path, monkeypatch, kernel):
+    """After `make clean` (an empty cache) the note still says what changed since the edition."""
+    chapter = next(c for c in book.chapters() if c.name == "data")
+    data = (paths.DERIVED / ".raw").read_text()
+    inputs = build.inputs_for(chapter, data, build.code_digest())
+    (tmp_path / "editions").mkdir()
+    edition = {"chapters": {"data": {"inputs": dict(inputs, data="0" * 64), "figures": {}}}}
+    (tmp_path / "editions" / "7.json").write_text(json.dumps(edition), encoding="utf-8")
+    monkeypatch.setattr(paths, "EDITIONS", tmp_path / "editions")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")  # as after make clean
+    monkeypatch.setattr(book.Chapter, "path", property(lambda self: tmp_path / "out" / f"{self.name}.ipynb"))
+    build.execute_chapter(kernel, chapter, paths.DERIVED, build.code_digest())
+    note = nbformat.read(chapter.path, as_version=4).cells[-1].source
+    assert f"Siden udgave 7 af bogen er data ændret (dataversion 000000000000 → {data[:12]})." in note
 
 
 def test_prepare_key_changes_when_a_raw_file_changes(tmp_path, built_site):
@@ -290,6 +310,11 @@ def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypat
         (out / ch.name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ch.path, out / f"{ch.name}.ipynb")
     shutil.copytree(paths.CACHE / "keys" / "chapters", records / "keys" / "chapters")
+    (tmp_path / "editions").mkdir()  # the current build, published as edition 1 (same name and checksum)
+    (tmp_path / "editions" / "1.json").write_text(json.dumps({"chapters": editions.chapter_records()}))
+    digest = build.last_edition_digest()
+    monkeypatch.setattr(build, "last_edition_digest", lambda: digest)
+    monkeypatch.setattr(paths, "EDITIONS", tmp_path / "editions")
     monkeypatch.setattr(book.Chapter, "path", property(lambda self: out / f"{self.name}.ipynb"))
     monkeypatch.setattr(paths, "CACHE", records)
 
