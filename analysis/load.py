@@ -243,8 +243,9 @@ def load_bydel_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
     return validate_geo(gdf, BYDEL_GEO_FILE, key="bydel_nr", name="navn")
 
 
-def load_rode(raw_dir: Path = paths.RAW) -> RodeData:
-    geo = load_rode_geo(raw_dir)
+def load_rode(raw_dir: Path = paths.RAW, geo: gpd.GeoDataFrame | None = None) -> RodeData:
+    """The rode panel, validated against the rode names of the boundaries (geo, loaded if not given)."""
+    geo = load_rode_geo(raw_dir) if geo is None else geo
     df = pd.read_csv(path_for(RODE_ROLE, raw_dir), skip_blank_lines=False)
     return validate_rode(df, geo["rodenavn"])
 

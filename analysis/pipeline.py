@@ -32,6 +32,7 @@ class Inputs:
     rode_bydel: pd.Series
     notes: list[str]
     population: pd.DataFrame | None = None  # BE4.3 (load.load_population)
+    income: pd.DataFrame | None = None  # IN74 (load.load_income)
     crosscheck: crosscheck.Report | None = None  # cross-source checks of the inputs
 
 
@@ -41,15 +42,16 @@ def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
     bydel = load.load_bydel(raw_dir)
     city_obs = indicators.city_observations(bydel)
     rode_geo = load.load_rode_geo(raw_dir)
-    rode = load.load_rode(raw_dir)
+    rode = load.load_rode(raw_dir, rode_geo)
     rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
     notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
     rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
     bydel_obs = indicators.bydel_from_roder(rode_obs, rode_bydel, names)
     population = load.load_population(raw_dir)
     roster = rode_geo.set_index("rodenavn")["rode_nr"].map(rode_bydel)
-    report = crosscheck.run(bydel, weighted_roder(rode.frame), roster, population, load.load_income(raw_dir), names)
-    inputs = Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes, population, report)
+    income = load.load_income(raw_dir)
+    report = crosscheck.run(bydel, weighted_roder(rode.frame), roster, population, income, names)
+    inputs = Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes, population, income, report)
     return apply_checks(inputs)
 
 
@@ -246,7 +248,7 @@ def prepare(
     _write_geojson(areas, out_dir / "areas.geojson")
     _write_geojson(estates(raw_dir, areas), out_dir / "estates.geojson")
     renewal_by_area(raw_dir, areas).to_csv(out_dir / "renewal.csv", index=False)
-    load.load_income(raw_dir).to_csv(out_dir / "income_bydel.csv", index=False)
+    inputs.income.to_csv(out_dir / "income_bydel.csv", index=False)
     (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
     return out_dir
 
