@@ -386,7 +386,7 @@ def source_files():
         pd.DataFrame(
             {
                 "Fil": [f.name for f in files],
-                "Kilde": [f.source for f in files],
+                "Kilde": [f.kilde for f in files],
                 "Kontrolsum (SHA-256, start)": [f.sha256[:16] for f in files],
             }
         ),

@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial
+from . import composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial, turnout
 
 PUBLISH_CRS = "EPSG:4326"
 
@@ -249,6 +249,10 @@ def prepare(
     _write_geojson(estates(raw_dir, areas), out_dir / "estates.geojson")
     renewal_by_area(raw_dir, areas).to_csv(out_dir / "renewal.csv", index=False)
     load.load_income(raw_dir).to_csv(out_dir / "income_bydel.csv", index=False)
+    polling = load.load_election_2013(raw_dir)
+    turnout.area_turnout(polling, inputs.rode_geo, inputs.rode_obs, member_table).to_csv(
+        out_dir / "turnout_2013.csv", index=False
+    )
     (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
     return out_dir
 

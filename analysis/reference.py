@@ -191,4 +191,5 @@ def substitutions() -> dict[str, str]:
         "min_count_minus": str(count - 1),
         "min_residents": fmt.number(m["disclosure"]["min_residents"]),
         "min_coverage": fmt.number(100 * _read("checks.toml")["coverage_threshold"]),
+        "turnout_majority": fmt.number(100 * m["turnout"]["majority"]),
     }

@@ -30,6 +30,7 @@ class Results:
     bydele = _read("bydele.geojson", gpd.read_file)
     areas = _read("areas.geojson", gpd.read_file)
     estates = _read("estates.geojson", gpd.read_file)
+    turnout = _read("turnout_2013.csv", pd.read_csv)
 
     @cached_property
     def notes(self) -> list[str]:

@@ -58,6 +58,7 @@ def validate(stage: Path, files: list[RawFile]) -> None:
         ("public housing", load.load_public_housing),
         ("urban renewal", load.load_renewal),
         ("income (IN74)", load.load_income),
+        ("municipal election 2013 and polling areas", load.load_election_2013),
     ]
     with registry.active(files):
         for label, step in steps:
