@@ -269,69 +269,6 @@ def load_rode_glossary(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     return df[pd.to_numeric(df["area_id"], errors="coerce").notna()].reset_index(drop=True)
 
 
-def _election_key(name: str) -> str:
-    """'2. Vest' and '2.vest' -> '2.vest': the result file and the polygons spell names differently."""
-    return re.sub(r"\s+", "", str(name)).lower()
-
-
-def _votes(place: dict, kind: str) -> int:
-    return place["votes"][kind]["votes"]["count"]
-
-
-def validate_election(result: dict, polling: gpd.GeoDataFrame, file: str = ELECTION_FILE) -> gpd.GeoDataFrame:
-    """The polling areas with their eligible voters and votes cast at the 2013 municipal election.
-
-    The result file must add up: each polling area's votes cast are its valid, blank and invalid
-    votes, and the city's eligible voters and votes cast are the sums over its polling areas. Every
-    polling area of the result file must match exactly one polygon by name, and every polygon one area.
-    """
-    problems = Problems(file)
-    rows = []
-    for i, place in enumerate(result.get("locations", []), start=1):
-        try:
-            eligible, voted = int(place["eligible_voters"]), int(place["counted_votes"])
-            parts = sum(_votes(place, k) for k in ("valid", "blank", "invalid"))
-        except (KeyError, TypeError, ValueError) as err:
-            problems.add(i, "locations", place.get("name"), f"polling area without a readable count ({err})")
-            continue
-        if not 0 < voted <= eligible:
-            problems.add(i, "counted_votes", voted, f"expected 0 < votes cast <= eligible voters ({eligible})")
-        if parts != voted:
-            problems.add(i, "counted_votes", voted, f"expected valid + blank + invalid votes ({parts})")
-        rows.append({"name": str(place["name"]).strip(), "eligible": eligible, "voted": voted})
-    table = pd.DataFrame(rows, columns=["name", "eligible", "voted"])
-    table["key"] = table["name"].map(_election_key)
-    for column, field_name in (("eligible", "eligible_voters"), ("voted", "counted_votes")):
-        total, summed = result.get(field_name), int(table[column].sum())
-        if total != summed:
-            problems.add(None, field_name, total, f"the city total differs from its polling areas' sum ({summed})")
-    keys = polling["afstemningsomraade"].map(_election_key)
-    for name in sorted(set(table["key"]) ^ set(keys)):
-        where = POLLING_FILE if name in set(table["key"]) else file
-        problems.add(None, "name", name, f"polling area has no match in {where}")
-    for name in sorted(set(table["key"][table["key"].duplicated()]) | set(keys[keys.duplicated()])):
-        problems.add(None, "name", name, "polling area name is not unique")
-    problems.raise_if_any()
-    out = polling.assign(key=keys).merge(table, on="key")
-    return out[["name", "eligible", "voted", "geometry"]]
-
-
-def load_election_2013(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    """Polling areas (2014 boundaries, the same 50 as at the election) with their 2013 results.
-    The result file is ISO-8859-1, as scraped; a UTF-8 extract is read as such."""
-    raw = path_for(ELECTION_ROLE, raw_dir).read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    try:
-        result = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise DataError(f"{ELECTION_FILE}: not valid JSON: {err}") from err
-    polling = validate_geo(gpd.read_file(path_for(POLLING_ROLE, raw_dir)), POLLING_FILE, "id", "afstemningsomraade")
-    return validate_election(result, polling)
-
-
 def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(path_for(HOUSING_ROLE, raw_dir), encoding="ISO-8859-1")
     problems = Problems(HOUSING_FILE)

@@ -135,7 +135,9 @@ class AreaPage:
             display.md("**Valgdeltagelse.** " + wording.turnout_text(self.area.name, rows, city)),
             display.table(
                 tables.turnout(rows, city),
-                caption="Valgdeltagelse ved kommunalvalget 2013 i de afstemningsområder, hvor områdets beboere bor",
+                caption="Valgdeltagelse ved kommunalvalget 2013 i de afstemningsområder, hvor områdets beboere bor. "
+                "Kilde: valgresultatet pr. afstemningsområde; Københavns Kommune, afstemningsområder og roder; "
+                "egne beregninger.",
             ),
         ]
 

@@ -249,7 +249,7 @@ def prepare(
     _write_geojson(estates(raw_dir, areas), out_dir / "estates.geojson")
     renewal_by_area(raw_dir, areas).to_csv(out_dir / "renewal.csv", index=False)
     load.load_income(raw_dir).to_csv(out_dir / "income_bydel.csv", index=False)
-    polling = load.load_election_2013(raw_dir)
+    polling = turnout.load_election_2013(raw_dir)
     turnout.area_turnout(polling, inputs.rode_geo, inputs.rode_obs, member_table).to_csv(
         out_dir / "turnout_2013.csv", index=False
     )

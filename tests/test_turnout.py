@@ -1,4 +1,4 @@
-"""Turnout at the 2013 municipal election (analysis.turnout, load.load_election_2013). The hand-made
+"""Turnout at the 2013 municipal election (analysis.turnout, turnout.load_election_2013). The hand-made
 cases have their expected values worked out in the comments; the registered file is checked against
 the totals printed at its top."""
 
@@ -86,30 +86,30 @@ def _polygons(names=("1. nord", "1.syd")) -> gpd.GeoDataFrame:
 
 
 def test_election_result_is_joined_to_its_polygons_by_name():
-    out = load.validate_election(_result(), _polygons())
+    out = turnout.validate_election(_result(), _polygons())
     assert out[["name", "eligible", "voted"]].values.tolist() == [["1. Nord", 300, 150], ["1. Syd", 320, 240]]
 
 
 def test_city_total_that_is_not_the_sum_of_the_polling_areas_fails():
     message = r"'eligible_voters', value 621: the city total differs from its polling areas' sum \(620\)"
     with pytest.raises(DataError, match=message):
-        load.validate_election(_result(eligible_voters=621), _polygons())
+        turnout.validate_election(_result(eligible_voters=621), _polygons())
 
 
 def test_votes_cast_that_are_not_valid_plus_blank_plus_invalid_fail():
     result = _result(counted_votes=391)
     result["locations"][1] = _place("1. Syd", 320, 240, voted=241)
     with pytest.raises(DataError, match=r"row 2, column 'counted_votes', value 241: expected valid \+ blank"):
-        load.validate_election(result, _polygons())
+        turnout.validate_election(result, _polygons())
 
 
 def test_polling_area_without_a_polygon_fails():
     with pytest.raises(DataError, match=r"value '1.syd': polling area has no match in geo/afstemningsomraade"):
-        load.validate_election(_result(), _polygons(("1. nord", "1. øst")))
+        turnout.validate_election(_result(), _polygons(("1. nord", "1. øst")))
 
 
 def test_registered_election_adds_up_to_the_totals_at_the_top_of_the_file():
     # the file's first lines: "eligible_voters": 460449, "counted_votes": 281821
-    out = load.load_election_2013(paths.RAW)
+    out = turnout.load_election_2013(paths.RAW)
     assert len(out) == 50
     assert (out["eligible"].sum(), out["voted"].sum()) == (460_449, 281_821)
