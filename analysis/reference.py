@@ -66,7 +66,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Delineation:
-    """The delineation rule of the six areas (areas.toml [delineation]; method page, "Afgrænsning af de seks områder")."""
+    """The rule that delineates the six areas (areas.toml [delineation]; method page, "Afgrænsning af
+    de seks områder")."""
 
     baseline_year: int
     construction: str
