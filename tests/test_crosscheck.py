@@ -1,8 +1,8 @@
 """Cross-source checks (analysis.crosscheck) and the BE4.3 loader (load.load_population).
 
 Small hand-made frames first, the expected values worked out by hand in the comments; then the
-registered data, against the independent figures of the data/MANIFEST.md caveat (Statistikbank
-BE4.3 and the bydel file as quoted there) and figures read by hand from the BE4.3 spreadsheet.
+registered data, against figures read by hand from the BE4.3 spreadsheet and the bydel file (the
+failure the method page describes under "Kilderne og deres kontrol").
 """
 
 import dataclasses
@@ -416,7 +416,8 @@ def _find(failures, unit, year):
 
 
 def test_real_bydel_file_fails_population_as_in_the_issue(real):
-    # MANIFEST caveat (BE4.3 on 31.12.2010 against the bydel file's 2010): 65,357 vs 48,490 etc.
+    # the bydel file's 2010 against BE4.3 on 31.12.2010 (the pairing of the first review of the data,
+    # year_offset=0; checks.toml): 65,357 vs 48,490 in Indre By, read by hand from the two files
     res = cc.check_bydel_population(real["bydel"], real["inputs"].population, 0.01, year_offset=0,
                                     names=real["names"])  # fmt: skip
     for unit, here, official in (
@@ -484,7 +485,8 @@ def test_real_truncated_2014_is_below_coverage(real):
 
 def test_real_labour_coverage_break_in_2008(real):
     report = real["inputs"].crosscheck
-    # brief: ~66.6 % in 2008, ~75 % later
+    # attached + outside the labour market per resident in the bydel file: 66.6 % in 2008, about 75 %
+    # later (checks.toml, labour_coverage_tolerance_pp)
     assert report.labour[2008] == pytest.approx(66.6, abs=0.05)
     assert report.labour.drop(index=2008).between(74.5, 75.5).all()
     assert [f.year for f in report.check(cc.LABOUR_COVERAGE).failures] == [2008]
