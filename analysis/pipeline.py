@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import cache, composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial
+from . import cache, composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial, turnout
 
 PUBLISH_CRS = "EPSG:4326"
 
@@ -43,6 +43,7 @@ def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
     city_obs = indicators.city_observations(bydel)
     rode_geo = load.load_rode_geo(raw_dir)
     rode = load.load_rode(raw_dir, rode_geo)
+    crosscheck.check_glossary(rode.frame, load.load_rode_glossary(raw_dir))
     rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
     notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
     rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
@@ -59,13 +60,13 @@ def apply_checks(inputs: Inputs) -> Inputs:
     """Publish nothing that fails its cross-check: the rode file (every figure's source) must pass;
     the bydel file's city totals are dropped if they fail; a year with too few roder is left out."""
     report, rode_file, bydel_file = inputs.crosscheck, load.RODE_FILE, load.BYDEL_FILE
-    if not crosscheck.trusted_for_units(report, rode_file):
+    if not report.trusted_for_units(rode_file):
         failures = [f.message for c in report.checks if c.files[0] == rode_file for f in c.failures]
         raise load.DataError(
             f"{rode_file} fails its cross-checks; nothing is published:\n  " + "\n  ".join(failures[:10])
         )
     notes = list(inputs.notes)
-    if not crosscheck.trusted_for_units(report, bydel_file):
+    if not report.trusted_for_units(bydel_file):
         pop = report.check("bydel_population")
         notes.append(
             f"{bydel_file}: tallene pr. bydel passer ikke med Statistikbankens befolkning (BE4.3) eller med "
@@ -77,7 +78,7 @@ def apply_checks(inputs: Inputs) -> Inputs:
             f"{f.year}: arbejdsmarkedstallene i {bydel_file} dækker {fmt.number(f.value_a, 1)} % af beboerne mod "
             f"{fmt.number(f.value_b, 1)} % i de øvrige år (et brud i opgørelsen)."
         )
-    if not crosscheck.trusted_for_city(report, bydel_file):
+    if not report.trusted_for_city(bydel_file):
         inputs.city_obs = inputs.city_obs.iloc[0:0]
         notes.append(f"{bydel_file}: byens samlede tal fejler kontrollen mod rodefilen og vises ikke.")
     short = report.coverage.index[report.coverage["below"]].tolist()
@@ -249,6 +250,10 @@ def prepare(
     _write_geojson(estates(raw_dir, areas), out_dir / "estates.geojson")
     renewal_by_area(raw_dir, areas).to_csv(out_dir / "renewal.csv", index=False)
     inputs.income.to_csv(out_dir / "income_bydel.csv", index=False)
+    polling = turnout.load_election_2013(raw_dir)
+    turnout.area_turnout(polling, inputs.rode_geo, inputs.rode_obs, member_table).to_csv(
+        out_dir / "turnout_2013.csv", index=False
+    )
     (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
     return out_dir
 
