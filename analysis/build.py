@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
-import hashlib
+import contextlib
 import json
 import os
 import re
@@ -28,40 +28,21 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jupytext
-import nbformat
-import papermill
 import yaml
 
-from . import book, kernels, paths, plans, registry, wording
+from . import book, cache, paths, plans, registry
+from .cache import code_digest, digest_files, digest_text
 from .errors import BuildError, SelectionError, StaleError
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from . import kernels
 
 KERNEL = "python3"
 STOP_TIMEOUT = 10  # seconds the chapter threads get to clean up after Ctrl-C
-
-# --- digests ---------------------------------------------------------------------------------------
-
-
-def digest_files(files) -> str:
-    h = hashlib.sha256()
-    for f in sorted(Path(p) for p in files):
-        h.update(str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f.name).encode())
-        h.update(registry.sha256_of(f).encode())
-    return h.hexdigest()
-
-
-def code_digest() -> str:
-    """The analysis package and its reference data: any change re-runs everything downstream."""
-    pkg = paths.ROOT / "analysis"
-    # they never change a chapter's result (glossary.py runs in Sphinx: see theme_files)
-    orchestration = {"__main__.py", "lock.py", "kernels.py", "update.py", "glossary.py"}
-    return digest_files([*(p for p in pkg.glob("*.py") if p.name not in orchestration), *paths.REFERENCE.glob("*")])
-
-
-def digest_text(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
-
 
 # --- prepare ---------------------------------------------------------------------------------------
 
@@ -78,25 +59,25 @@ def prepare_key(raw_dir: Path) -> str:
 
 def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
     """Run pipeline.prepare unless its inputs are unchanged. Returns True if it ran."""
-    from . import pipeline  # heavy imports only when needed
-
-    stamp = derived / ".key"
     key = prepare_key(raw_dir)
-    if stamp.is_file() and stamp.read_text() == key:
+    if cache.is_current("prepare", key, derived / ".raw"):
         log("prepare: reused (data and code unchanged)")
         return False
+    from . import pipeline  # heavy imports only when needed
+
     t0 = time.perf_counter()
     tmp = derived.with_name(derived.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         pipeline.prepare(raw_dir, tmp)
-        (tmp / ".key").write_text(key)
+        (tmp / ".coverage.json").write_text(json.dumps(coverage(tmp)))
         (tmp / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # no half-prepared results, also after Ctrl-C
         raise
     shutil.rmtree(derived, ignore_errors=True)
     os.replace(tmp, derived)
+    cache.store("prepare", key)
     log(f"prepare: computed in {time.perf_counter() - t0:.1f} s")
     return True
 
@@ -105,6 +86,8 @@ def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
 
 
 def load_template(chapter: book.Chapter) -> nbformat.NotebookNode:
+    import jupytext  # imported when a chapter runs: a no-op build stays light
+
     nb = jupytext.read(chapter.template_path)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -147,7 +130,16 @@ def inputs_for(chapter: book.Chapter, data: str, code: str) -> dict[str, str]:
         "code": code,
         # by file name and content, wherever the plans folder is
         "plan": digest_text(*(f"{f.name}={registry.sha256_of(f)}" for f in chapter.plan_files)),
+        "edition": last_edition_digest(),  # the revision note compares with it
     }
+
+
+def last_edition_digest() -> str:
+    """Name and checksum of the last published edition, "" before the first."""
+    from .editions import edition_files
+
+    files = edition_files()
+    return f"{files[-1].name}={registry.cached_sha256(files[-1])}" if files else ""
 
 
 def chapter_inputs(chapter: book.Chapter, derived: Path, code: str) -> dict[str, str]:
@@ -158,13 +150,9 @@ def chapter_key(chapter: book.Chapter, derived: Path, code: str) -> str:
     return digest_text(*chapter_inputs(chapter, derived, code).values())
 
 
-def _record_file(chapter: book.Chapter) -> Path:
-    return paths.CACHE / "chapters" / f"{chapter.name.replace('/', '__')}.json"
-
-
-def previous_record(chapter: book.Chapter) -> dict:
-    f = _record_file(chapter)
-    return json.loads(f.read_text()) if f.is_file() else {}
+def step(chapter: book.Chapter) -> str:
+    """The chapter's name in the cache."""
+    return f"chapters/{chapter.name.replace('/', '__')}"
 
 
 INPUT_LABELS = {
@@ -173,12 +161,13 @@ INPUT_LABELS = {
     "data": "data",
     "code": "analysis code",
     "plan": "plan",
+    "edition": "published edition",
 }
 
 
 def chapter_state(chapter: book.Chapter, data: str, code: str) -> tuple[str, str]:
     """("up to date" | "stale" | "never built", why) against the given data version and code."""
-    record = previous_record(chapter)
+    record = cache.record(step(chapter))
     if not chapter.path.is_file() or not record:
         return "never built", ""
     now = inputs_for(chapter, data, code)
@@ -234,6 +223,8 @@ def keep_hand_edits(chapter: book.Chapter, previous: dict) -> None:
 
 
 def add_revision_note(path: Path, note: str) -> None:
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     cell = nbformat.v4.new_markdown_cell(
         f":::{{admonition}} Ændringer siden sidste udgave\n{note}\n:::", id="revision-note"
@@ -246,9 +237,15 @@ def add_revision_note(path: Path, note: str) -> None:
 def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop volatile metadata (timings, papermill run info) so two builds give identical files.
 
-    Execution counts stay: they are deterministic (a fresh kernel runs the cells in order) and
-    nbval needs them to know which cells ran."""
+    Execution counts are renumbered 1, 2, ... as a fresh kernel would count them (a warm kernel goes
+    on counting from the chapter before); nbval needs them to know which cells ran."""
     nb.metadata.pop("papermill", None)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count") is not None]
+    for n, cell in enumerate(ran, 1):
+        cell.execution_count = n
+        for out in cell.outputs:
+            if "execution_count" in out:
+                out.execution_count = n
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags:
@@ -260,24 +257,28 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def run_notebook(chapter: book.Chapter, dest: Path) -> None:
-    """Execute a chapter's template with papermill into dest (scrubbed of volatile metadata).
+def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) -> None:
+    """Execute a chapter's template with papermill in a warm kernel into dest (scrubbed of
+    volatile metadata).
 
     Raises BuildError naming the chapter, cell and error; the failed notebook is kept for reading.
     """
+    import nbformat
+    import papermill
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".part.ipynb")
+    kernel.reset()  # a fresh namespace: the chapter sees nothing of the one before
     try:
         papermill.execute_notebook(
             load_template(chapter),
             str(tmp),
             parameters=chapter.parameters,
+            engine_name="warm",
+            km=kernel.km,
             kernel_name=KERNEL,
             progress_bar=False,
-            cwd=str(paths.ROOT),
-            # the kernel's start-up notice about local TCP transport is noise in the build log
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            kernel_manager_class=kernels.ChapterKernelManager,  # quiet shutdown; stoppable on Ctrl-C
+            request_save_on_cell_execute=False,  # written once, when the chapter is done
         )
     except papermill.PapermillExecutionError as err:
         failed = paths.CACHE / "failed" / f"{chapter.name.replace('/', '__')}.ipynb"
@@ -297,36 +298,33 @@ def run_notebook(chapter: book.Chapter, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def execute_chapter(chapter: book.Chapter, derived: Path, code: str) -> float:
+def execute_chapter(kernel: kernels.WarmKernel, chapter: book.Chapter, derived: Path, code: str) -> float:
     """Execute one chapter; publish its notebook (with a revision note) and record only if it ran."""
     t0 = time.perf_counter()
+    from .editions import published_chapter
+    from .wording import revision_note
+
     inputs = chapter_inputs(chapter, derived, code)
-    previous = previous_record(chapter)
+    previous = cache.record(step(chapter))
+    edition, as_published = published_chapter(chapter.name)
     tmp = chapter.path.with_name(chapter.path.stem + ".new.ipynb")
     items = plan_items(chapter)
     try:
-        run_notebook(chapter, tmp)
+        run_notebook(kernel, chapter, tmp)
         figures = key_figures(chapter, derived)
-        add_revision_note(tmp, wording.revision_note(previous, inputs, figures, items))
+        add_revision_note(tmp, revision_note(as_published, inputs, figures, items, edition))
         keep_hand_edits(chapter, previous)
         os.replace(tmp, chapter.path)
     finally:
         tmp.unlink(missing_ok=True)  # only left if the run failed or was stopped
-    record = {
-        "key": digest_text(*inputs.values()),
-        "inputs": inputs,
-        "figures": figures,
-        "plan": items,
-        "notebook": registry.sha256_of(chapter.path),
-    }
-    write_atomic(_record_file(chapter), json.dumps(record, ensure_ascii=False, indent=1))
+    cache.store(
+        step(chapter),
+        digest_text(*inputs.values()),
+        inputs=inputs,
+        figures=figures,
+        plan=items,
+        notebook=registry.sha256_of(chapter.path),
+    )
     return time.perf_counter() - t0
 
 
@@ -367,27 +365,54 @@ def stale_outside(kept, data: str, code: str) -> None:
     )
 
 
-def plan(selected, all_chapters, derived: Path, code: str, force: bool):
-    """Which chapters to execute; the others are reused (selected, current) or kept (not selected)."""
-    data = (derived / ".raw").read_text()
+def plan(selected, all_chapters, data: str, code: str, force: bool):
+    """Which chapters to execute; the others are reused (selected, current) or kept (not selected).
+    Refuses a mixed site and undeclared parameters before anything runs."""
     stale_outside([ch for ch in all_chapters if ch not in selected], data, code)
     results, todo = [], []
     for ch in all_chapters:
         if ch not in selected:
             results.append(ChapterResult(ch.name, "kept"))
             continue
-        check_parameters(ch)
         state, why = chapter_state(ch, data, code)
         if state == "up to date" and not force:
             results.append(ChapterResult(ch.name, "reused"))
         else:
+            check_parameters(ch)
             todo.append((ch, "forced" if force else (why or state)))
     return results, todo
 
 
-def stop(pool: cf.ThreadPoolExecutor, futures) -> None:
+def log_plan(results, todo, log) -> None:
+    for r in results:
+        log(f"  {r.status:8s} {r.name}")
+    for ch, why in todo:
+        log(f"  to run   {ch.name} ({why})")
+
+
+@contextlib.contextmanager
+def warm_kernels(jobs: int, todo):
+    """A pool of warm kernels for the chapters to run (none if there is nothing to run); they start
+    at once, so their start-up overlaps whatever the build does before the chapters."""
+    if not todo:
+        yield None
+        return
+    from . import kernels
+
+    kernels.reset()
+    pool = kernels.KernelPool(min(jobs, len(todo)), KERNEL, paths.ROOT)
+    try:
+        yield pool
+    finally:
+        pool.close(cancel=True)
+        pool.join(STOP_TIMEOUT)
+
+
+def stop(pool, futures) -> None:
     """Ctrl-C: drop queued chapters, kill the running kernels, let the threads remove their files."""
-    pool.shutdown(wait=False, cancel_futures=True)
+    from . import kernels
+
+    pool.close(cancel=True)
     kernels.stop_all()
     cf.wait(futures, timeout=STOP_TIMEOUT)
 
@@ -399,13 +424,11 @@ def _outcome(ch: book.Chapter, fut: cf.Future) -> ChapterResult:
         return ChapterResult(ch.name, "failed", error=str(err))
 
 
-def execute_all(todo, derived: Path, code: str, jobs: int, log) -> list[ChapterResult]:
-    """Run chapters in parallel; log lines go above the progress bar (shown on terminals only)."""
+def execute_all(pool, todo, derived: Path, code: str, log) -> list[ChapterResult]:
+    """Run chapters in the pool's warm kernels; log lines go above the progress bar (terminals only)."""
     from tqdm import tqdm
 
-    kernels.reset()
     results = []
-    pool = cf.ThreadPoolExecutor(max_workers=jobs)
     futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch, _ in todo}
     bar = tqdm(
         total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()
@@ -422,18 +445,16 @@ def execute_all(todo, derived: Path, code: str, jobs: int, log) -> list[ChapterR
         raise
     finally:
         bar.close()
-        pool.shutdown(wait=True)
     return results
 
 
 def run_chapters(selected, all_chapters, derived: Path, jobs: int, log, force: bool = False) -> list[ChapterResult]:
+    """Plan and execute the chapters against the prepared results in derived."""
     code = code_digest()
-    results, todo = plan(selected, all_chapters, derived, code, force)
-    for r in results:
-        log(f"  {r.status:8s} {r.name}")
-    for ch, why in todo:
-        log(f"  to run   {ch.name} ({why})")
-    return results + (execute_all(todo, derived, code, jobs, log) if todo else [])
+    results, todo = plan(selected, all_chapters, (derived / ".raw").read_text(), code, force)
+    log_plan(results, todo, log)
+    with warm_kernels(jobs, todo) as pool:
+        return results + (execute_all(pool, todo, derived, code, log) if todo else [])
 
 
 def check_all_current(all_chapters, derived: Path) -> None:
@@ -450,8 +471,6 @@ def build_stamp(derived: Path) -> dict:
     """Version, commit, data checksum and the years covered, for the footer of every page."""
     from importlib.metadata import version
 
-    import pandas as pd
-
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True
@@ -466,9 +485,17 @@ def build_stamp(derived: Path) -> dict:
         "version": version("udsatte-byomraader"),
         "commit": commit,
         "data": (derived / ".raw").read_text()[:12],  # the same data version the chapters show
-        "years": "–".join(
-            map(str, pd.read_csv(derived / "area_series.csv").dropna(subset=["rate"])["year"].agg(["min", "max"]))
-        ),
+        **json.loads((derived / ".coverage.json").read_text()),
+    }
+
+
+def coverage(derived: Path) -> dict:
+    """The years with data and the number of roder, read once when the data are prepared."""
+    import pandas as pd
+
+    years = pd.read_csv(derived / "area_series.csv").dropna(subset=["rate"])["year"]
+    return {
+        "years": f"{years.min()}–{years.max()}",
         "roder": int(pd.read_csv(derived / "obs_rode.csv", usecols=["unit_id"])["unit_id"].nunique()),
     }
 
@@ -508,14 +535,13 @@ def write_config(stamp: dict, dest: Path) -> Path:
 
 def write_site_data_cached(derived: Path) -> None:
     """The open-data downloads, rewritten only when the prepared results changed."""
-    from . import outputs
-
-    stamp = paths.CACHE / "site-data.key"
-    key = (derived / ".key").read_text()
-    if paths.SITE_DATA.is_dir() and stamp.is_file() and stamp.read_text() == key:
+    key = cache.record("prepare").get("key", "")
+    if cache.is_current("site-data", key, paths.SITE_DATA):
         return
+    from . import outputs  # heavy imports only when needed
+
     outputs.write_site_data(derived, paths.SITE_DATA)
-    stamp.write_text(key)
+    cache.store("site-data", key)
 
 
 def theme_files() -> list[Path]:
@@ -643,15 +669,19 @@ def build(
     selected = select(all_chapters, areas, wave)
     remove_leftovers(site)
     origin = fetch(raw_dir, mirror, download, log)
-    derived = paths.DERIVED
-    prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
     plans.load_all()  # a PlanError names the plan file, line and field; nothing runs before all are valid
-    version = (derived / ".raw").read_text()[:12]
-    log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
-    with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run
-        downloads = side.submit(write_site_data_cached, derived)
-        results = run_chapters(selected, all_chapters, derived, jobs, log, force)
-        downloads.result()
+    code = code_digest()
+    results, todo = plan(selected, all_chapters, raw_digest(raw_dir), code, force)
+    derived = paths.DERIVED
+    with warm_kernels(jobs, todo) as pool:  # the kernels start while the data are prepared
+        prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
+        version = (derived / ".raw").read_text()[:12]
+        log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
+        log_plan(results, todo, log)
+        with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run
+            downloads = side.submit(write_site_data_cached, derived)
+            results += execute_all(pool, todo, derived, code, log) if todo else []
+            downloads.result()
     failed = [r for r in results if r.status == "failed"]
     if failed:
         raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
@@ -680,8 +710,7 @@ ROOT_PAGE = """<!doctype html>
 def publish_site(stamp: dict, site: Path, log) -> None:
     """Jupyter Book into a staging folder, then an atomic swap (nothing to do if nothing changed)."""
     key = site_key(stamp)
-    key_file = paths.CACHE / "site.key"
-    if site.exists() and key_file.is_file() and key_file.read_text() == key:
+    if cache.is_current("site", key, site):
         log("site: unchanged, nothing to publish")
         return
     # Sphinx works in a persistent folder (it re-reads only changed pages); the result is
@@ -697,7 +726,7 @@ def publish_site(stamp: dict, site: Path, log) -> None:
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
         publish(stage, site)
-        key_file.write_text(key)
+        cache.store("site", key)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

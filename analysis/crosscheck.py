@@ -1,35 +1,37 @@
 """Cross-source checks: every figure is compared with an independent source before it is used.
 
-Checks (tolerances and reference dates in analysis/reference/checks.toml):
+Checks (tolerances, reference dates and column meanings in analysis/reference/checks.toml):
 
 - bydel_population: bydel file residents vs Statistikbank BE4.3, per bydel and year;
 - rode_population: sum of the bydel's roder (rode file) vs BE4.3, per bydel and year;
 - income_persons: bydel file income persons vs IN74 persons (each bydel's share of the city);
 - rode_shares: bydel file shares vs the same shares pooled from the bydel's roder;
 - city_totals: bydel file city totals vs rode file city totals;
-- rode_coverage and labour_coverage: years with missing roder or a break in a definition.
+- rode_coverage and labour_coverage: years with missing roder or a break in a definition;
+- the rode columns' meanings vs the copy of the rode file with the original Danish column names
+  (check_glossary: a mismatch stops the build).
 
-Each check names the file under test first and the reference second (``files=(a, b)``); a failure
-is blamed on the file under test. A bydel-year whose roder are not all in the rode file is not
-compared (a partial sum is not the bydel's figure); it is listed as skipped.
-
-Why one module of about 580 lines: seven checks of one shape (compare, tolerate, name both files),
-kept side by side so their tolerances and messages can be read and reviewed together.
+A bydel-year whose roder are not all in the rode file is not compared (a partial sum is not the
+bydel's figure); it is listed as skipped. How two series are compared and recorded is in
+:mod:`analysis.comparison`.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from . import load, paths, reference
+from .comparison import CITY, Check, CheckResult, Report, unit_label
+from .errors import DataError
 
 CHECKS_FILE = paths.REFERENCE / "checks.toml"
-CITY = "København"
+GLOSSARY_TABLE = "rode_glossary"  # the table of checks.toml with the rode columns' Danish names
 
 BYDEL_POPULATION = "bydel_population"
 RODE_POPULATION = "rode_population"
@@ -58,141 +60,24 @@ class Tolerances:
     labour_coverage_tolerance_pp: float
 
 
+def _read_checks(path: Path) -> dict:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
 def tolerances(path: Path = CHECKS_FILE) -> Tolerances:
     """The check parameters from checks.toml (a missing or unknown key is an error)."""
-    with open(path, "rb") as fh:
-        return Tolerances(**tomllib.load(fh))
+    data = _read_checks(path)
+    data.pop(GLOSSARY_TABLE, None)
+    return Tolerances(**data)
 
 
-@dataclass(frozen=True)
-class Failure:
-    """One comparison outside its tolerance: value_a from files[0], value_b from files[1]."""
-
-    check: str
-    files: tuple[str, str]
-    unit: str
-    year: int
-    value_a: float
-    value_b: float
-    tolerance: float
-    relative: bool = True  # tolerance on (a - b) / b; else on a - b in percentage points
-    percent: bool = False  # the values are percentages
-    what: str = ""
-    note: str = ""
-
-    @property
-    def deviation(self) -> float:
-        diff = self.value_a - self.value_b
-        return diff / self.value_b if self.relative else diff
-
-    @property
-    def message(self) -> str:
-        def value(v: float) -> str:
-            return f"{v:.1f} %" if self.percent else f"{v:,.0f}"
-
-        if self.relative:
-            dev, tol = f"{100 * self.deviation:+.1f} %", f"±{100 * self.tolerance:g} %"
-        else:
-            dev, tol = f"{self.deviation:+.2f} pp", f"±{self.tolerance:g} pp"
-        note = f" ({self.note})" if self.note else ""
-        return (
-            f"{self.check}: {self.unit}, {self.year}: {self.what} {value(self.value_a)} in {self.files[0]} "
-            f"vs {value(self.value_b)} in {self.files[1]}{note}; difference {dev}, tolerance {tol}"
-        )
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    level: str  # "bydel" (figures per bydel), "city" (city totals) or "coverage"
-    files: tuple[str, str]  # (file under test, reference)
-    description: str
-    tolerance: float
-    compared: int
-    failures: tuple[Failure, ...]
-    skipped: tuple[str, ...] = ()
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-
-@dataclass(frozen=True)
-class Report:
-    checks: tuple[CheckResult, ...]
-    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # per year, see coverage()
-    labour: pd.Series = field(default_factory=pd.Series)  # per year, see labour_coverage()
-    notes: tuple[str, ...] = ()
-
-    def check(self, name: str) -> CheckResult:
-        for c in self.checks:
-            if c.name == name:
-                return c
-        raise KeyError(f"no check {name!r}; known: {', '.join(c.name for c in self.checks)}")
-
-    @property
-    def failures(self) -> list[Failure]:
-        return [f for c in self.checks for f in c.failures]
+def glossary_names(path: Path = CHECKS_FILE) -> dict[str, str]:
+    """The rode file's column -> the original Danish name it is assumed to be (checks.toml)."""
+    return dict(_read_checks(path)[GLOSSARY_TABLE])
 
 
 # ---------------------------------------------------------------------------------------- helpers
-
-
-def unit_label(bydel_nr, names: Mapping[int, str] | None = None) -> str:
-    """'1 Indre By' (or 'bydel 1' without names); the city for a missing number."""
-    if bydel_nr is None or pd.isna(bydel_nr):
-        return CITY
-    nr = int(bydel_nr)
-    return f"{nr} {names[nr]}" if names and nr in names else f"bydel {nr}"
-
-
-def compare(
-    a: pd.Series,
-    b: pd.Series,
-    *,
-    check: str,
-    files: tuple[str, str],
-    tolerance: float,
-    relative: bool,
-    what: str,
-    percent: bool = False,
-    names: Mapping[int, str] | None = None,
-    note: Callable[[int, object], str] | None = None,
-) -> tuple[int, list[Failure], list[str]]:
-    """Compare a and b (indexed by year or by (year, bydel_nr)) on their common index.
-
-    Returns (number compared, failures, skipped): a key with a value on one side only is skipped.
-    """
-    both = pd.concat({"a": a, "b": b}, axis=1).sort_index()
-    failures, skipped, compared = [], [], 0
-    for key, row in both.iterrows():
-        year, nr = key if isinstance(key, tuple) else (key, None)
-        unit = unit_label(nr, names)
-        if pd.isna(row["a"]) or pd.isna(row["b"]):
-            side = files[0] if pd.isna(row["a"]) else files[1]
-            skipped.append(f"{unit}, {int(year)}: no {what} in {side}")
-            continue
-        compared += 1
-        diff = row["a"] - row["b"]
-        deviation = diff / row["b"] if relative else diff
-        if abs(deviation) > tolerance:
-            extra = note(int(year), nr) if note else ""
-            failures.append(
-                Failure(
-                    check,
-                    files,
-                    unit,
-                    int(year),
-                    float(row["a"]),
-                    float(row["b"]),
-                    tolerance,
-                    relative=relative,
-                    percent=percent,
-                    what=what,
-                    note=extra,
-                )
-            )
-    return compared, failures, skipped
 
 
 def bydel_population(population: pd.DataFrame, year_offset: int) -> pd.Series:
@@ -258,65 +143,31 @@ def bydel_shares(bydel: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _result(name, level, files, description, tolerance, parts) -> CheckResult:
-    compared = sum(p[0] for p in parts)
-    failures = tuple(f for p in parts for f in p[1])
-    skipped = tuple(s for p in parts for s in p[2])
-    return CheckResult(name, level, files, description, tolerance, compared, failures, skipped)
-
-
 # ----------------------------------------------------------------------------------------- checks
 
 
-def _against_population(name, file, a, population, tolerance, year_offset, names, what, description, skipped=()):
-    """A population check: counts `a` (indexed by year, bydel_nr) from `file` vs BE4.3."""
+def _against_population(check: Check, a, population, year_offset, names, what, skipped=()) -> CheckResult:
+    """A population check: counts `a` (indexed by year, bydel_nr) from the file under test vs BE4.3."""
     b = bydel_population(population, year_offset).reindex(a.index)
-    files = (file, load.POPULATION_FILE)
-    part = compare(
-        a,
-        b,
-        check=name,
-        files=files,
-        tolerance=tolerance,
-        relative=True,
-        what=what,
-        names=names,
-        note=lambda y, _: f"BE4.3 on 31 Dec {y + year_offset}",
-    )
-    return _result(name, "bydel", files, description, tolerance, [(*part[:2], list(skipped) + part[2])])
+    part = check.compare(a, b, what, names, note=lambda y, _: f"BE4.3 on 31 Dec {y + year_offset}")
+    return check.result(part, skipped=skipped)
 
 
 def check_bydel_population(bydel, population, tolerance, year_offset=-1, names=None) -> CheckResult:
     """(a) bydel file antal_beboere vs BE4.3 per bydel and year (relative tolerance)."""
     a = bydel.set_index(["year", "bydel_nr"])["antal_beboere"].astype(float)
-    return _against_population(
-        BYDEL_POPULATION,
-        load.BYDEL_FILE,
-        a,
-        population,
-        tolerance,
-        year_offset,
-        names,
-        "residents",
-        "bydel file residents vs BE4.3 population",
-    )
+    files = (load.BYDEL_FILE, load.POPULATION_FILE)
+    check = Check(BYDEL_POPULATION, "bydel", files, "bydel file residents vs BE4.3 population", tolerance)
+    return _against_population(check, a, population, year_offset, names, "residents")
 
 
 def check_rode_population(rode, roster, population, tolerance, year_offset=-1, names=None) -> CheckResult:
     """(b) sum of each bydel's roder vs BE4.3; bydel-years with missing roder are skipped."""
     complete, reasons = _complete(rode, roster, names)
-    return _against_population(
-        RODE_POPULATION,
-        load.RODE_FILE,
-        rode_sums(rode, roster).reindex(complete),
-        population,
-        tolerance,
-        year_offset,
-        names,
-        "residents (sum of roder)",
-        "sum of the bydel's roder vs BE4.3 population",
-        reasons,
-    )
+    files = (load.RODE_FILE, load.POPULATION_FILE)
+    check = Check(RODE_POPULATION, "bydel", files, "sum of the bydel's roder vs BE4.3 population", tolerance)
+    a = rode_sums(rode, roster).reindex(complete)
+    return _against_population(check, a, population, year_offset, names, "residents (sum of roder)", reasons)
 
 
 def income_shares(persons: pd.Series) -> pd.Series:
@@ -337,27 +188,16 @@ def check_income_persons(bydel, income, tolerance, year_offset=0, names=None) ->
     )
     b_count = pd.Series(inc["persons"].to_numpy(float), index=idx)
     b_count = b_count[b_count.index.get_level_values("year").isin(a_count.index.get_level_values("year"))]
-    files = (load.BYDEL_FILE, load.INCOME_FILE)
 
     def note(year, nr):
         nan = float("nan")
         return f"income persons {a_count.get((year, nr), nan):,.0f} vs {b_count.get((year, nr), nan):,.0f}"
 
-    part = compare(
-        income_shares(a_count),
-        income_shares(b_count).reindex(a_count.index),
-        check=INCOME_PERSONS,
-        files=files,
-        tolerance=tolerance,
-        relative=True,
-        percent=True,
-        what="share of the city's income persons",
-        names=names,
-        note=note,
-    )
-    return _result(
-        INCOME_PERSONS, "bydel", files, "bydel file income persons vs IN74 persons (share of city)", tolerance, [part]
-    )
+    files = (load.BYDEL_FILE, load.INCOME_FILE)
+    description = "bydel file income persons vs IN74 persons (share of city)"
+    check = Check(INCOME_PERSONS, "bydel", files, description, tolerance, percent=True)
+    a, b = income_shares(a_count), income_shares(b_count).reindex(a_count.index)
+    return check.result(check.compare(a, b, "share of the city's income persons", names, note))
 
 
 def check_shares(bydel, rode, roster, tolerance_pp, names=None) -> CheckResult:
@@ -365,67 +205,29 @@ def check_shares(bydel, rode, roster, tolerance_pp, names=None) -> CheckResult:
     complete, reasons = _complete(rode, roster, names)
     a = bydel_shares(bydel, ["year", "bydel_nr"]).reindex(complete)
     b = pooled_shares(rode.assign(bydel_nr=rode["rodenavn"].map(roster)), ["year", "bydel_nr"]).reindex(complete)
-    parts = [
-        compare(
-            a[col],
-            b[col],
-            check=RODE_SHARES,
-            files=(load.BYDEL_FILE, load.RODE_FILE),
-            tolerance=tolerance_pp,
-            relative=False,
-            percent=True,
-            what=f"'{col}' share",
-            names=names,
-        )
-        for col in a.columns
-    ]
-    parts.append((0, [], reasons))
-    return _result(
-        RODE_SHARES,
-        "bydel",
-        (load.BYDEL_FILE, load.RODE_FILE),
-        "bydel file shares vs shares pooled from the bydel's roder",
-        tolerance_pp,
-        parts,
-    )
+    files = (load.BYDEL_FILE, load.RODE_FILE)
+    description = "bydel file shares vs shares pooled from the bydel's roder"
+    check = Check(RODE_SHARES, "bydel", files, description, tolerance_pp, relative=False, percent=True)
+    parts = [check.compare(a[col], b[col], f"'{col}' share", names) for col in a.columns]
+    return check.result(*parts, skipped=reasons)
 
 
 def check_city_totals(bydel, rode, residents_tolerance, share_tolerance_pp) -> CheckResult:
     """(e) bydel file city totals vs rode file city totals: residents (relative) and shares (pp)."""
     files = (load.BYDEL_FILE, load.RODE_FILE)
+    description = "bydel file city totals vs rode file city totals"
+    residents = Check(CITY_TOTALS, "city", files, description, residents_tolerance)
+    shares = replace(residents, tolerance=share_tolerance_pp, relative=False, percent=True)
     parts = [
-        compare(
+        residents.compare(
             bydel.groupby("year")["antal_beboere"].sum().astype(float),
             rode.groupby("year")["residents"].sum(),
-            check=CITY_TOTALS,
-            files=files,
-            tolerance=residents_tolerance,
-            relative=True,
-            what="residents",
+            "residents",
         )
     ]
     a, b = bydel_shares(bydel, ["year"]), pooled_shares(rode, ["year"])
-    for col in a.columns:
-        parts.append(
-            compare(
-                a[col],
-                b[col],
-                check=CITY_TOTALS,
-                files=files,
-                tolerance=share_tolerance_pp,
-                relative=False,
-                percent=True,
-                what=f"'{col}' share",
-            )
-        )
-    return _result(
-        CITY_TOTALS,
-        "city",
-        files,
-        "bydel file city totals vs rode file city totals",
-        min(residents_tolerance, share_tolerance_pp),
-        parts,
-    )
+    parts += [shares.compare(a[col], b[col], f"'{col}' share") for col in a.columns]
+    return residents.result(*parts, tolerance=min(residents_tolerance, share_tolerance_pp))
 
 
 # --------------------------------------------------------------------------------------- coverage
@@ -448,23 +250,19 @@ def coverage(rode, n_roder_expected, threshold, population=None, year_offset=-1)
 def check_coverage(cov: pd.DataFrame, n_roder_expected: int, threshold: float) -> CheckResult:
     """Years whose share of roder is below threshold, as failures (roder present vs expected)."""
     files = (load.RODE_FILE, load.RODE_GEO_FILE)
+    check = Check(RODE_COVERAGE, "coverage", files, "roder present per year vs rode polygons", 1 - threshold)
     failures = tuple(
-        Failure(
-            RODE_COVERAGE,
-            files,
+        check.failure(
             CITY,
             int(year),
             float(r.roder),
             float(n_roder_expected),
-            1 - threshold,
-            what="roder",
-            note=f"{100 * r.roder_share:.1f} % of roder, threshold {100 * threshold:g} %",
+            "roder",
+            f"{100 * r.roder_share:.1f} % of roder, threshold {100 * threshold:g} %",
         )
         for year, r in cov[cov["below"]].iterrows()
     )
-    return CheckResult(
-        RODE_COVERAGE, "coverage", files, "roder present per year vs rode polygons", threshold, len(cov), failures
-    )
+    return replace(check.result(tolerance=threshold), compared=len(cov), failures=failures)
 
 
 def missing_roder(rode: pd.DataFrame, roster: pd.Series) -> pd.DataFrame:
@@ -501,20 +299,58 @@ def check_labour_coverage(series: pd.Series, tolerance_pp: float) -> CheckResult
     """Years whose value differs from the median of the other years by more than tolerance_pp."""
     others = pd.Series({y: series.drop(y).median() for y in series.index})
     files = (load.BYDEL_FILE, load.BYDEL_FILE)
-    part = compare(
-        series,
-        others,
-        check=LABOUR_COVERAGE,
-        files=files,
-        tolerance=tolerance_pp,
-        relative=False,
-        percent=True,
-        what="labour-market persons per resident",
-        note=lambda y, _: "value_b: median of the other years",
-    )
-    return _result(
-        LABOUR_COVERAGE, "coverage", files, "labour-market coverage per year vs the other years", tolerance_pp, [part]
-    )
+    description = "labour-market coverage per year vs the other years"
+    check = Check(LABOUR_COVERAGE, "coverage", files, description, tolerance_pp, relative=False, percent=True)
+    what = "labour-market persons per resident"
+    return check.result(check.compare(series, others, what, note=lambda y, _: "value_b: median of the other years"))
+
+
+# --------------------------------------------------------------------------------- column meanings
+
+
+def _values(column: pd.Series) -> Counter:
+    """A column's numbers as a multiset: the two files order their rows differently, and the glossary
+    has no year column to join on."""
+    return Counter(pd.to_numeric(column, errors="coerce").dropna().round(6))
+
+
+def _shared(a: Counter, b: Counter) -> int:
+    return sum((a & b).values())
+
+
+def check_glossary(rode: pd.DataFrame, glossary: pd.DataFrame, expected: Mapping[str, str] | None = None) -> None:
+    """Each rode column the project reads must share most of its values with the glossary column of
+    the Danish name the project assumes for it (checks.toml [rode_glossary], e.g. 'Ages 50-59' is
+    alder_pct_50_64), more than with any other glossary column: the two files may cover different
+    years (an update of one of them), but not swap columns. rode: load.load_rode().frame; glossary:
+    load.load_rode_glossary(). A DataError names the rode column, the Danish column expected and the
+    one found, with the number of values each shares with it."""
+    expected = glossary_names() if expected is None else expected
+    rode = rode.rename(columns={new: old for old, new in load.RODE_RENAMES.items()})
+    danish = {c: _values(glossary[c]) for c in glossary.columns if c not in ("area_id", "area_name")}
+    problems = []
+    for column in ["Number of residents", *load.rode_share_columns()]:
+        want = expected.get(column)
+        if want is None:
+            problems.append(f"column {column!r}: no Danish name in {CHECKS_FILE.name} [{GLOSSARY_TABLE}]")
+            continue
+        values = _values(rode[column])
+        shared = {c: _shared(values, v) for c, v in danish.items()}
+        found = max(shared, key=shared.get)
+        if want in shared and shared[want] == shared[found] and 2 * shared[want] > values.total():
+            continue
+        where = f"in column {found!r} ({shared[found]})" if shared[found] else "in no column"
+        problems.append(
+            f"column {column!r}: expected its values in {load.GLOSSARY_FILE} column {want!r} "
+            f"({shared.get(want, 0)} of {values.total()} there), found them {where}"
+        )
+    if problems:
+        raise DataError(
+            f"{load.RODE_FILE}: {len(problems)} column(s) do not mean what the project assumes\n  "
+            + "\n  ".join(problems),
+            hint=f"correct the names in analysis/reference/{CHECKS_FILE.name} [{GLOSSARY_TABLE}] only if the "
+            "indicators (analysis/reference/indicators.toml) really read these columns; otherwise the extract is wrong",
+        )
 
 
 # ------------------------------------------------------------------------------------------ run
@@ -543,37 +379,3 @@ def run(bydel, rode, roster, population, income, names=None, tol: Tolerances | N
         for f in checks[-1].failures
     ]
     return Report(checks, cov, labour, tuple(notes))
-
-
-def _trusted(report: Report, file: str, level: str) -> bool:
-    return not any(c.failures for c in report.checks if c.level == level and c.files[0] == file)
-
-
-def trusted_for_units(report: Report, file: str) -> bool:
-    """False if a per-bydel check that tests this file failed (its district figures are not usable)."""
-    return _trusted(report, file, "bydel")
-
-
-def trusted_for_city(report: Report, file: str) -> bool:
-    """False if a city-total check that tests this file failed."""
-    return _trusted(report, file, "city")
-
-
-def summary(report: Report, max_failures: int = 3) -> list[str]:
-    """Lines for the command line: each check with pass/fail counts and its first failures."""
-    lines = []
-    for c in report.checks:
-        status = "PASS" if c.passed else "FAIL"
-        skipped = f", {len(c.skipped)} skipped" if c.skipped else ""
-        lines.append(f"{status} {c.name}: {c.description}: {len(c.failures)} of {c.compared} failed{skipped}")
-        lines += [f"    {f.message}" for f in c.failures[:max_failures]]
-        if len(c.failures) > max_failures:
-            lines.append(f"    ... and {len(c.failures) - max_failures} more")
-        lines += [f"    skipped: {s}" for s in c.skipped[:max_failures]]
-    files = sorted({c.files[0] for c in report.checks if c.level in ("bydel", "city")})
-    for file in files:
-        units = "yes" if trusted_for_units(report, file) else "NO"
-        city = "yes" if trusted_for_city(report, file) else "NO"
-        lines.append(f"trusted {file}: bydel figures {units}, city totals {city}")
-    lines += [f"note: {n}" for n in report.notes]
-    return lines

@@ -15,15 +15,13 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+from . import book, cache, paths, plans, reference, supplied
 
-from . import book, paths, plans, reference, supplied
-from .follow_up import plan_table, policy_table
-from .pages import listed_estates
-from .results import Results
+if TYPE_CHECKING:
+    from .results import Results
 
-EDITIONS = paths.ROOT / "editions"
 ROUNDING = 0.05  # figures are shown with one decimal: smaller moves are rounding
 NO_CHANGES = "Ingen ændringer i bogen"
 
@@ -41,6 +39,9 @@ def figures(res: Results) -> dict[str, float]:
 
 def statuses(res: Results) -> dict[str, str]:
     """Status of every target: the plans' (area|goal/target) and the policy's (area|policy/key)."""
+    from .follow_up import plan_table, policy_table
+    from .pages import listed_estates
+
     out = {}
     data, listed = supplied.load(), listed_estates(res)
     for slug, plan in plans.load_all().items():
@@ -65,6 +66,8 @@ def _markdown(text: str) -> str:
 
 def prose(path: Path) -> str:
     """A chapter's reader-visible text: markdown cells and text outputs (HTML as text), no code."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     parts = []
     for cell in nb.cells:
@@ -79,7 +82,21 @@ def prose(path: Path) -> str:
     return " ".join(" ".join(parts).split())
 
 
+def chapter_records() -> dict[str, dict]:
+    """What each chapter's next revision note compares with: its inputs (data, plan, template and
+    code versions), key figures and plan items, as last built."""
+    from .build import step
+
+    out = {}
+    for chapter in book.chapters():
+        rec = cache.record(step(chapter))
+        out[chapter.name] = {k: rec[k] for k in ("inputs", "figures", "plan") if k in rec}
+    return out
+
+
 def snapshot(res: Results | None = None) -> dict:
+    from .results import Results
+
     res = res or Results()
     chapters = {c.name: c.path for c in book.chapters()}
     return {
@@ -89,6 +106,7 @@ def snapshot(res: Results | None = None) -> dict:
         "figures": figures(res),
         "statuses": statuses(res),
         "prose": {name: prose(path) for name, path in chapters.items() if path.is_file()},
+        "chapters": chapter_records(),
     }
 
 
@@ -101,12 +119,13 @@ def _sha(path: Path) -> str:
 # --- editions --------------------------------------------------------------------------------------
 
 
-def edition_files(folder: Path = EDITIONS) -> list[Path]:
-    return sorted(folder.glob("*.json"), key=lambda p: int(p.stem))
+def edition_files(folder: Path | None = None) -> list[Path]:
+    return sorted((folder or paths.EDITIONS).glob("*.json"), key=lambda p: int(p.stem))
 
 
-def publish(folder: Path = EDITIONS) -> Path:
+def publish(folder: Path | None = None) -> Path:
     """Record the current build as the next edition."""
+    folder = folder or paths.EDITIONS
     folder.mkdir(exist_ok=True)
     files = edition_files(folder)
     path = folder / f"{int(files[-1].stem) + 1 if files else 1}.json"
@@ -114,12 +133,12 @@ def publish(folder: Path = EDITIONS) -> Path:
     return path
 
 
-def last_edition(folder: Path = EDITIONS, ref: str | None = None) -> dict | None:
+def last_edition(folder: Path | None = None, ref: str | None = None) -> dict | None:
     """The last published edition: from the working tree, or as it was at a git ref."""
     if ref is None:
         files = edition_files(folder)
         return json.loads(files[-1].read_text(encoding="utf-8")) if files else None
-    rel = folder.relative_to(paths.ROOT)
+    rel = (folder or paths.EDITIONS).relative_to(paths.ROOT)
     names = subprocess.run(
         ["git", "ls-tree", "--name-only", ref, f"{rel}/"], cwd=paths.ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -128,6 +147,14 @@ def last_edition(folder: Path = EDITIONS, ref: str | None = None) -> dict | None
     last = max(names, key=lambda n: int(Path(n).stem))
     text = subprocess.run(["git", "show", f"{ref}:{last}"], cwd=paths.ROOT, capture_output=True, text=True, check=True)
     return json.loads(text.stdout)
+
+
+def published_chapter(name: str, folder: Path | None = None) -> tuple[int | None, dict]:
+    """The last edition's number and its record of a chapter ((None, {}) before the first edition)."""
+    files = edition_files(folder)
+    if not files:
+        return None, {}
+    return int(files[-1].stem), json.loads(files[-1].read_text(encoding="utf-8")).get("chapters", {}).get(name, {})
 
 
 # --- the review ------------------------------------------------------------------------------------

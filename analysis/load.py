@@ -27,13 +27,20 @@ AREA_CRS = "EPSG:25832"  # ETRS89 / UTM 32N: metric CRS for areas and distances 
 MAX_ERRORS = 20
 
 # Raw inputs by their role in data/registry.toml: loaders get a verified path with path_for(role);
-# the file names below (from the registry) are only used in messages.
+# the file names below (from the registry) are only used in messages. Every registered role is here.
 BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE = "bydel_socio", "bydel_ids", "rode_socio"
 RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE = "rode_geo", "bydel_geo", "public_housing"
-RENEWAL_ROLE, INCOME_ROLE = "renewal", "income"
+RENEWAL_ROLE, INCOME_ROLE, GLOSSARY_ROLE = "renewal", "income", "rode_socio_glossary"
+POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE = "population", "election_2013", "polling_areas", "kvarter"
+ROLES = (
+    BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE, RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE, RENEWAL_ROLE,
+    INCOME_ROLE, GLOSSARY_ROLE, POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE,
+)  # fmt: skip
 BYDEL_FILE, BYDEL_IDS_FILE, RODE_FILE = name_for(BYDEL_ROLE), name_for(BYDEL_IDS_ROLE), name_for(RODE_ROLE)
 RODE_GEO_FILE, BYDEL_GEO_FILE, HOUSING_FILE = name_for(RODE_GEO_ROLE), name_for(BYDEL_GEO_ROLE), name_for(HOUSING_ROLE)
-RENEWAL_FILE, INCOME_FILE = name_for(RENEWAL_ROLE), name_for(INCOME_ROLE)
+RENEWAL_FILE, INCOME_FILE, GLOSSARY_FILE = name_for(RENEWAL_ROLE), name_for(INCOME_ROLE), name_for(GLOSSARY_ROLE)
+POPULATION_FILE, ELECTION_FILE = name_for(POPULATION_ROLE), name_for(ELECTION_ROLE)
+POLLING_FILE = name_for(POLLING_ROLE)
 HOUSING_DWELLINGS = ("antal_fami", "antal_aeld", "antal_ungd")  # family, elderly and youth dwellings
 
 
@@ -154,6 +161,9 @@ def rode_share_columns() -> list[str]:
     return [*own, *reference.age_columns()]
 
 
+RODE_RENAMES = {"name": "rodenavn", "Number of residents": "residents"}  # rode file column -> frame column
+
+
 @dataclass(frozen=True)
 class RodeData:
     frame: pd.DataFrame  # one row per rode and year present in the file
@@ -193,9 +203,7 @@ def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_
         empty_years = [y for y, g in df.groupby("year") if g[col].isna().all()]
         if empty_years:
             notes.append(f"'{col}' mangler for hele {', '.join(map(str, empty_years))} i kildedata.")
-    frame = df[["name", "year", "Number of residents", *shares]].rename(
-        columns={"name": "rodenavn", "Number of residents": "residents"}
-    )
+    frame = df[["name", "year", "Number of residents", *shares]].rename(columns=RODE_RENAMES)
     return RodeData(frame.reset_index(drop=True), tuple(notes))
 
 
@@ -243,10 +251,23 @@ def load_bydel_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
     return validate_geo(gdf, BYDEL_GEO_FILE, key="bydel_nr", name="navn")
 
 
-def load_rode(raw_dir: Path = paths.RAW) -> RodeData:
-    geo = load_rode_geo(raw_dir)
+def load_rode(raw_dir: Path = paths.RAW, geo: gpd.GeoDataFrame | None = None) -> RodeData:
+    """The rode panel, validated against the rode names of the boundaries (geo, loaded if not given)."""
+    geo = load_rode_geo(raw_dir) if geo is None else geo
     df = pd.read_csv(path_for(RODE_ROLE, raw_dir), skip_blank_lines=False)
     return validate_rode(df, geo["rodenavn"])
+
+
+def load_rode_glossary(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """The rode file's values under Copenhagen's original Danish column names (pct_ingen_udd, ...),
+    the glossary of its English names: seven yearly blocks without a year column. Only rode rows are
+    kept: a row whose area_id is not a number (a blank line, or the stray line of polygon coordinates
+    that ends each block) is not one. Values stay text; the check compares them as numbers."""
+    df = pd.read_csv(path_for(GLOSSARY_ROLE, raw_dir), dtype=str)
+    problems = Problems(GLOSSARY_FILE)
+    check_columns(df, ["area_id", "area_name"], problems)
+    problems.raise_if_any()
+    return df[pd.to_numeric(df["area_id"], errors="coerce").notna()].reset_index(drop=True)
 
 
 def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
@@ -303,8 +324,6 @@ def load_income(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     return out
 
 
-POPULATION_ROLE = "population"
-POPULATION_FILE = name_for(POPULATION_ROLE)
 POPULATION_COLUMNS = ("Generation_tekst", "Bydel:", "Sum af Antal personer")
 N_BYDELE = 10
 _BYDEL_LABEL = re.compile(r"^(?:Bydel - )?(\d{1,2})\. \S")

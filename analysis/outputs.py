@@ -18,51 +18,10 @@ import pandas as pd
 from . import disclosure, paths, reference
 from .pipeline import PUBLISH_CRS
 
-INDICATOR_COLUMNS = [
-    "level",
-    "unit_id",
-    "unit_name",
-    "year",
-    "indicator",
-    "numerator",
-    "denominator",
-    "rate",
-    "index",
-    "suppressed",
-    "suppression_reason",
-]
-
-DICTIONARY = [
-    ("indicators.csv", "level", "Geografisk niveau: rode, bydel, omraade (et af de seks områder) eller by"),
-    ("indicators.csv", "unit_id", "Rodenummer, bydelsnummer, områdets kortnavn eller 'kbh'"),
-    ("indicators.csv", "unit_name", "Navn på enheden"),
-    ("indicators.csv", "year", "År, som i kilden (Københavns Kommunes socioøkonomiske nøgletal)"),
-    ("indicators.csv", "indicator", "Indikatorens nøgle, se indicator_name i områdefilerne"),
-    (
-        "indicators.csv",
-        "numerator",
-        "Tæller: antal personer/boliger med kendetegnet; på rodeniveau andel × skønnet aldersgruppe; "
-        "tom, hvis antallet er 1–4",
-    ),
-    (
-        "indicators.csv",
-        "denominator",
-        "Nævner: antal personer/boliger i alt; på rodeniveau et skøn over aldersgruppen (se metoden); tom, hvis 1–4",
-    ),
-    ("indicators.csv", "rate", "Andel i procent = 100 × tæller / nævner; tom, hvis skjult (se suppressed)"),
-    ("indicators.csv", "index", "Indeks: andelen i forhold til hele København (København = 100)"),
-    ("indicators.csv", "suppressed", "Sand, hvis andel og indeks er skjult af hensyn til diskretion"),
-    ("indicators.csv", "suppression_reason", "Begrundelse for diskretionering"),
-    ("areas.geojson", "slug", "Områdets kortnavn"),
-    ("areas.geojson", "name", "Områdets navn"),
-    ("areas.geojson", "wave", "Bølge: året udviklingsplanen skrives (2012 eller 2013)"),
-    ("areas.geojson", "geometry", "Områdets afgrænsning (roderne i området), WGS84 (EPSG:4326)"),
-    ("area_members.csv", "slug", "Områdets kortnavn"),
-    ("area_members.csv", "rode_nr", "Rodenummer (geo/rode.geojson)"),
-    ("area_members.csv", "rodenavn", "Rodens navn"),
-    ("omraader/<område>.csv", "group", "area = området, rest = resten af byen, city = hele byen"),
-    ("omraader/<område>.csv", "level", "rode = beregnet ud fra områdets egne roder"),
-]
+# The data dictionary (file, column, description in Danish), published as ordbog.csv and shown on the
+# data page; its rows for indicators.csv are that file's columns, in order.
+DICTIONARY = pd.read_csv(paths.REFERENCE / "data_dictionary.csv", dtype=str)
+INDICATOR_COLUMNS = DICTIONARY.loc[DICTIONARY["file"] == "indicators.csv", "column"].tolist()
 
 
 # A cell starting with one of these is read as a formula by Excel and LibreOffice (CSV injection).
@@ -215,7 +174,7 @@ def write_site_data(derived: Path, dest: Path, raw_dir: Path = paths.RAW) -> Pat
             neutralise_formulas(table).to_excel(xl, sheet_name="udvikling", index=False)
             neutralise_formulas(roder).to_excel(xl, sheet_name="roder", index=False)
         _normalise_xlsx(tmp / "omraader" / f"{area.slug}.xlsx")
-    write_csv(pd.DataFrame(DICTIONARY, columns=["file", "column", "description"]), tmp / "ordbog.csv")
+    write_csv(DICTIONARY, tmp / "ordbog.csv")
     (tmp / "sammenlign.json").write_text(json.dumps(compare_data(derived), ensure_ascii=False), encoding="utf-8")
     from .webmap import map_data
 

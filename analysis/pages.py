@@ -12,7 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import charts, disclosure, display, fmt, follow_up, plans, reference, supplied, tables, trends, wording
+from . import charts, disclosure, display, fmt, follow_up, plans, reference, supplied, tables, trends, turnout, wording
 from .indicators import area_comparison, city_only
 from .results import Results
 
@@ -126,6 +126,20 @@ class AreaPage:
             "forkert på bydelene (se {doc}`/book/rettelser`), og der findes ingen tal for roder. De vises "
             "derfor ikke for området."
         )
+
+    def turnout(self):
+        """Turnout at the 2013 municipal election, from the polling areas that lie mostly in the area."""
+        t = self.res.turnout
+        rows, city = t[t["slug"] == self.slug], t[t["slug"] == turnout.CITY].iloc[0]
+        return [
+            display.md("**Valgdeltagelse.** " + wording.turnout_text(self.area.name, rows, city)),
+            display.table(
+                tables.turnout(rows, city),
+                caption="Valgdeltagelse ved kommunalvalget 2013 i de afstemningsområder, hvor områdets beboere bor. "
+                "Kilde: valgresultatet pr. afstemningsområde; Københavns Kommune, afstemningsområder og roder; "
+                "egne beregninger.",
+            ),
+        ]
 
     def problems(self):
         return display.md(wording.problem_text(self.comp))

@@ -15,4 +15,5 @@ DERIVED = CACHE / "derived"  # city-wide results computed once per build, read b
 SITE_EXTRA = CACHE / "site"  # copied into the site root by Sphinx (html_extra_path)
 SITE_DATA = SITE_EXTRA / "data"  # open-data downloads: _build/html/data/
 MEMBERS = REFERENCE / "area_members.csv"
+EDITIONS = ROOT / "editions"  # the published editions, committed (python -m analysis publish)
 FIGURES_DIR = BOOK / "chapters" / "figures"  # figures saved by the chapters, referenced as /book/chapters/figures

@@ -8,7 +8,6 @@ thing the chapter notebooks read; the open-data downloads are written from them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial
+from . import cache, composite, crosscheck, delineate, fmt, indicators, load, paths, reference, spatial, turnout
 
 PUBLISH_CRS = "EPSG:4326"
 
@@ -33,6 +32,7 @@ class Inputs:
     rode_bydel: pd.Series
     notes: list[str]
     population: pd.DataFrame | None = None  # BE4.3 (load.load_population)
+    income: pd.DataFrame | None = None  # IN74 (load.load_income)
     crosscheck: crosscheck.Report | None = None  # cross-source checks of the inputs
 
 
@@ -42,15 +42,17 @@ def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
     bydel = load.load_bydel(raw_dir)
     city_obs = indicators.city_observations(bydel)
     rode_geo = load.load_rode_geo(raw_dir)
-    rode = load.load_rode(raw_dir)
+    rode = load.load_rode(raw_dir, rode_geo)
+    crosscheck.check_glossary(rode.frame, load.load_rode_glossary(raw_dir))
     rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
     notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
     rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
     bydel_obs = indicators.bydel_from_roder(rode_obs, rode_bydel, names)
     population = load.load_population(raw_dir)
     roster = rode_geo.set_index("rodenavn")["rode_nr"].map(rode_bydel)
-    report = crosscheck.run(bydel, weighted_roder(rode.frame), roster, population, load.load_income(raw_dir), names)
-    inputs = Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes, population, report)
+    income = load.load_income(raw_dir)
+    report = crosscheck.run(bydel, weighted_roder(rode.frame), roster, population, income, names)
+    inputs = Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes, population, income, report)
     return apply_checks(inputs)
 
 
@@ -58,13 +60,13 @@ def apply_checks(inputs: Inputs) -> Inputs:
     """Publish nothing that fails its cross-check: the rode file (every figure's source) must pass;
     the bydel file's city totals are dropped if they fail; a year with too few roder is left out."""
     report, rode_file, bydel_file = inputs.crosscheck, load.RODE_FILE, load.BYDEL_FILE
-    if not crosscheck.trusted_for_units(report, rode_file):
+    if not report.trusted_for_units(rode_file):
         failures = [f.message for c in report.checks if c.files[0] == rode_file for f in c.failures]
         raise load.DataError(
             f"{rode_file} fails its cross-checks; nothing is published:\n  " + "\n  ".join(failures[:10])
         )
     notes = list(inputs.notes)
-    if not crosscheck.trusted_for_units(report, bydel_file):
+    if not report.trusted_for_units(bydel_file):
         pop = report.check("bydel_population")
         notes.append(
             f"{bydel_file}: tallene pr. bydel passer ikke med Statistikbankens befolkning (BE4.3) eller med "
@@ -76,7 +78,7 @@ def apply_checks(inputs: Inputs) -> Inputs:
             f"{f.year}: arbejdsmarkedstallene i {bydel_file} dækker {fmt.number(f.value_a, 1)} % af beboerne mod "
             f"{fmt.number(f.value_b, 1)} % i de øvrige år (et brud i opgørelsen)."
         )
-    if not crosscheck.trusted_for_city(report, bydel_file):
+    if not report.trusted_for_city(bydel_file):
         inputs.city_obs = inputs.city_obs.iloc[0:0]
         notes.append(f"{bydel_file}: byens samlede tal fejler kontrollen mod rodefilen og vises ikke.")
     short = report.coverage.index[report.coverage["below"]].tolist()
@@ -247,33 +249,34 @@ def prepare(
     _write_geojson(areas, out_dir / "areas.geojson")
     _write_geojson(estates(raw_dir, areas), out_dir / "estates.geojson")
     renewal_by_area(raw_dir, areas).to_csv(out_dir / "renewal.csv", index=False)
-    load.load_income(raw_dir).to_csv(out_dir / "income_bydel.csv", index=False)
+    inputs.income.to_csv(out_dir / "income_bydel.csv", index=False)
+    polling = turnout.load_election_2013(raw_dir)
+    turnout.area_turnout(polling, inputs.rode_geo, inputs.rode_obs, member_table).to_csv(
+        out_dir / "turnout_2013.csv", index=False
+    )
     (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
     return out_dir
 
 
-SCORES_CACHE = paths.CACHE / "scores"
-SCORES_CODE = ("composite.py", "spatial.py", "indicators.py", "pipeline.py", "reference.py")
-
-
 def _scores_cached(inputs: Inputs, year: int, n_draws: int, permutations: int, dest: Path) -> None:
     """Write roder.geojson, recomputing scores, sensitivity and LISA only when what they depend on
-    changed: the baseline year's observations, the rode geometry, the parameters, the reference data
-    and the code that computes them. New data for other years (the usual update) reuses them."""
-    digest = hashlib.sha256()
-    digest.update(inputs.rode_obs[inputs.rode_obs["year"] == year].to_csv(index=False).encode())
-    digest.update(inputs.rode_geo.to_wkb().to_csv().encode())
-    digest.update(inputs.rode_bydel.to_csv().encode())
-    digest.update(f"{year}/{n_draws}/{permutations}".encode())
-    for path in [*(Path(__file__).parent / n for n in SCORES_CODE), *sorted(paths.REFERENCE.glob("*"))]:
-        digest.update(path.read_bytes())
-    cached = SCORES_CACHE / f"{digest.hexdigest()}.geojson"
-    if not cached.is_file():
-        SCORES_CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".part")
+    changed: the baseline year's observations, the rode geometry, the parameters and the code. New
+    data for other years (the usual update) reuses them."""
+    key = cache.digest_text(
+        inputs.rode_obs[inputs.rode_obs["year"] == year].to_csv(index=False),
+        inputs.rode_geo.to_wkb().to_csv(),
+        inputs.rode_bydel.to_csv(),
+        f"{year}/{n_draws}/{permutations}",
+        cache.code_digest(),
+    )
+    kept = paths.CACHE / "scores.geojson"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if not cache.is_current("scores", key, kept):
+        tmp = kept.with_suffix(".part")
         _write_geojson(rode_scores(inputs, year, n_draws, permutations), tmp)
-        os.replace(tmp, cached)
-    shutil.copyfile(cached, dest)
+        os.replace(tmp, kept)
+        cache.store("scores", key)
+    shutil.copyfile(kept, dest)
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:

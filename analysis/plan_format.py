@@ -22,12 +22,16 @@ ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 @dataclass(frozen=True)
 class Measure:
+    """What a target is measured by."""
+
     kind: str  # "indicator" | "supplied" | "source"
     name: str  # indicator key, supplied measure name, or the source's name
 
 
 @dataclass(frozen=True)
 class Rule:
+    """When a target is met: one of RULE_KINDS with its share (close_gap) or value and unit."""
+
     kind: str
     share: float | None = None
     value: float | None = None
@@ -35,30 +39,39 @@ class Rule:
     direction: str = "down"  # "down": less is better; "up": more is better
 
 
+@dataclass(frozen=True, kw_only=True)
+class Cited:
+    """A part of a plan that the published plan states: `page` is where (its `ref` in the plan file)."""
+
+    page: int | None = None
+
+
 @dataclass(frozen=True)
-class Target:
+class Target(Cited):
     id: str
     text: str
     measure: Measure
     rule: Rule
     baseline_year: int
     target_year: int
-    page: int | None = None
 
 
 @dataclass(frozen=True)
-class Initiative:
+class Initiative(Cited):
+    """An initiative under a goal; `lead` is one of the administrations (administrations.toml)."""
+
     name: str
     lead: str
     partners: tuple[str, ...] = ()
     period: str = ""
     budget_dkk: float | None = None
     status: str = "planlagt"
-    page: int | None = None
 
 
 @dataclass(frozen=True)
-class Goal:
+class Goal(Cited):
+    """An area goal under one of the policy's goals, with the problems (indicator keys) it answers."""
+
     id: str
     title: str
     policy_goal: str
@@ -66,7 +79,6 @@ class Goal:
     targets: tuple[Target, ...]
     initiatives: tuple[Initiative, ...] = ()
     why: str = ""
-    page: int | None = None
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,7 @@ def _target(c: _Checker, where: tuple, t) -> Target | None:
         c.add((*where, "id"), t["id"], "ids use lowercase a-z, digits and hyphens")
     if measure is None or rule is None:
         return None
-    return Target(t["id"], t["text"], measure, rule, t.get("baseline_year"), t.get("target_year"), _page(t))
+    return Target(t["id"], t["text"], measure, rule, t.get("baseline_year"), t.get("target_year"), page=_page(t))
 
 
 def _initiative(c: _Checker, where: tuple, i, admins: dict[str, str]) -> Initiative | None:
@@ -219,7 +219,7 @@ def _initiative(c: _Checker, where: tuple, i, admins: dict[str, str]) -> Initiat
         str(i.get("period", "")),
         i.get("budget_dkk"),
         i.get("status", "planlagt"),
-        _page(i),
+        page=_page(i),
     )
 
 
@@ -262,7 +262,7 @@ def _goal(c: _Checker, where: tuple, g, admins: dict[str, str]) -> Goal | None:
         tuple(t for t in ts if t),
         tuple(i for i in ins if i),
         str(g.get("why", "")),
-        _page(g),
+        page=_page(g),
     )
 
 

@@ -12,6 +12,8 @@ from . import paths
 
 @dataclass(frozen=True)
 class Wave:
+    """A plan wave (areas.toml): the year its plans are written and the budget they feed."""
+
     year: int
     budget: int
     title: str
@@ -19,6 +21,8 @@ class Wave:
 
 @dataclass(frozen=True)
 class Area:
+    """One of the six areas (areas.toml), with the bydele its name points to and the policy's words on it."""
+
     slug: str
     name: str
     wave: int
@@ -28,6 +32,8 @@ class Area:
 
 @dataclass(frozen=True)
 class Indicator:
+    """A share and where it comes from (indicators.toml; see the comments at the top of that file)."""
+
     key: str
     name: str
     short: str
@@ -43,6 +49,9 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Target:
+    """One of the policy's 2020 targets (targets.toml): its goal, how it is measured, and by which
+    open-data indicator if any (a proxy cannot decide the target)."""
+
     key: str
     goal: str
     text: str
@@ -57,6 +66,9 @@ class Target:
 
 @dataclass(frozen=True)
 class Delineation:
+    """The rule that delineates the six areas (areas.toml [delineation]; method page, "Afgrænsning af
+    de seks områder")."""
+
     baseline_year: int
     construction: str
     threshold: float
@@ -65,6 +77,8 @@ class Delineation:
 
 @dataclass(frozen=True)
 class Policy:
+    """The policy's change strategy: vision, levers, goals and 2020 targets (targets.toml)."""
+
     vision: str
     levers: tuple[str, ...]
     goals: dict[str, dict] = field(default_factory=dict)
@@ -191,4 +205,5 @@ def substitutions() -> dict[str, str]:
         "min_count_minus": str(count - 1),
         "min_residents": fmt.number(m["disclosure"]["min_residents"]),
         "min_coverage": fmt.number(100 * _read("checks.toml")["coverage_threshold"]),
+        "turnout_majority": fmt.number(100 * m["turnout"]["majority"]),
     }

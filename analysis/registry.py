@@ -46,7 +46,8 @@ class RawFile:
     url: str  # pinned https origin
     sha256: str
     bytes: int
-    source: str
+    source: str  # publisher, dataset and the repository of the pinned copy (for developers)
+    kilde: str  # the same in Danish, for the book's data page
     licence: str
 
 
@@ -86,7 +87,7 @@ def entry_problems(entry: dict) -> list[str]:
         problems.append("bytes must be a whole number >= 0")
     if not ROLE.match(str(entry.get("role", ""))):
         problems.append("role must look like 'rode_geo' or 'public_housing.dbf'")
-    for key in ("source", "licence"):
+    for key in ("source", "kilde", "licence"):
         text = str(entry.get(key, "")).strip()
         if not text or text.lower() == "same":
             problems.append(f"{key} must say the real {key} (not empty, not 'same')")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,6 +30,7 @@ class Results:
     bydele = _read("bydele.geojson", gpd.read_file)
     areas = _read("areas.geojson", gpd.read_file)
     estates = _read("estates.geojson", gpd.read_file)
+    turnout = _read("turnout_2013.csv", pd.read_csv)
 
     @cached_property
     def notes(self) -> list[str]:
@@ -52,6 +53,12 @@ class Results:
 
     def area_roder(self, slug: str) -> gpd.GeoDataFrame:
         return self.roder[self.roder["rode_nr"].isin(self.members.loc[self.members["slug"] == slug, "rode_nr"])]
+
+
+@cache
+def shared() -> Results:
+    """The prepared results, read once per kernel (what the city-wide pages share)."""
+    return Results()
 
 
 def period_text(series: pd.DataFrame) -> str:

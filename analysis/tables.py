@@ -32,6 +32,27 @@ def city_only(latest: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def turnout(rows: pd.DataFrame, city) -> pd.DataFrame:
+    """An area's polling areas at the 2013 municipal election, those counted in total, and the city."""
+    counted = rows[rows["assigned"]]
+    total = {"name": "De medregnede i alt", **counted[["eligible", "voted", "residents"]].sum()}
+    total.update(residents_in_area=counted["residents_in_area"].sum(), assigned=None)
+    t = pd.concat([rows, pd.DataFrame([total, {**city, "assigned": None}])], ignore_index=True)
+    if counted.empty:
+        t = t.drop(index=len(t) - 2)
+    share = 100 * t["residents_in_area"] / t["residents"]
+    return pd.DataFrame(
+        {
+            "Afstemningsområde": t["name"],
+            "Stemmeberettigede": t["eligible"].map(fmt.number),
+            "Afgivne stemmer": t["voted"].map(fmt.number),
+            "Valgdeltagelse": (100 * t["voted"] / t["eligible"]).map(fmt.percent),
+            "Andel af beboerne, der bor i området": share.where(t["name"] != city["name"]).map(fmt.percent),
+            "Regnes med": t["assigned"].map({True: "ja", False: "nej"}).fillna(""),
+        }
+    )
+
+
 def trends(summary: pd.DataFrame) -> pd.DataFrame:
     y0, y1 = int(summary["y0"].min()), int(summary["y1"].max())
     return pd.DataFrame(

@@ -51,13 +51,14 @@ def stage_raw(stage: Path, files: list[RawFile], changes: list[Change], raw_dir:
 
 def validate(stage: Path, files: list[RawFile]) -> None:
     """Every loader on the staged folder, checked against the new checksums."""
-    from . import load, pipeline
+    from . import load, pipeline, turnout
 
     steps = [
         ("socio-economic data and boundaries (pipeline.load_inputs)", pipeline.load_inputs),
         ("public housing", load.load_public_housing),
         ("urban renewal", load.load_renewal),
         ("income (IN74)", load.load_income),
+        ("municipal election 2013 and polling areas", turnout.load_election_2013),
     ]
     with registry.active(files):
         for label, step in steps:

@@ -176,6 +176,32 @@ def coverage_note(comp: pd.DataFrame) -> str:
     return " ".join(f"{r.label} findes ikke for {last} i kildedata; her vises {r.year}." for r in short.itertuples())
 
 
+def turnout_text(area: str, rows: pd.DataFrame, city) -> str:
+    """Turnout at the 2013 municipal election in the polling areas that lie mostly in the area
+    (rows: analysis.turnout.area_turnout for the area; city: its city row)."""
+    majority = fmt.number(100 * reference.param("turnout", "majority"))
+    rule = (
+        f"Et afstemningsområde regnes med, når mindst {majority} % af dets beboere bor i områdets roder "
+        "(hver rode hører til det afstemningsområde, der dækker det meste af den)."
+    )
+    in_city = f"I hele København stemte {fmt.percent(100 * city.voted / city.eligible)} af de stemmeberettigede."
+    counted = rows[rows["assigned"]]
+    if counted.empty:
+        return (
+            f"Valgresultater findes kun for afstemningsområder, og intet af dem ligger overvejende i {area}; "
+            f"valgdeltagelsen kan derfor ikke opgøres for området. {rule} {in_city}"
+        )
+    rate = 100 * counted["voted"].sum() / counted["eligible"].sum()
+    covered = 100 * counted["residents_in_area"].sum() / rows["residents_in_area"].sum()
+    return (
+        f"Ved kommunalvalget i november 2013 stemte {fmt.percent(rate)} af de stemmeberettigede i "
+        f"{join_da(counted['name'].tolist())}, de afstemningsområder, der overvejende ligger i {area}, mod "
+        f"{fmt.percent(100 * city.voted / city.eligible)} i hele København. De rummer {fmt.percent(covered)} af "
+        f"områdets beboere. {rule} Valgdeltagelsen er et almindeligt mål for, hvor meget beboerne deltager i "
+        "byens demokrati."
+    )
+
+
 def plan_intro(plan, area, wave) -> str:
     """The opening of an area chapter: what kind of plan, its status and where it comes from."""
     status = PLAN_STATUS[plan.status]
@@ -234,13 +260,17 @@ def plan_changes(before: dict, after: dict) -> str:
     return "; ".join(f"{word}: {', '.join(items)}" for word, items in parts if items)
 
 
-def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None) -> str:
-    """Danish note on what changed since the chapter was last built (deterministic text)."""
+def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None, edition=None) -> str:
+    """Danish note on what changed since the chapter as published in the last edition
+    (``previous``: the edition's record of the chapter; deterministic text)."""
     data = inputs["data"][:12]
     if not previous:
         return f"Første udgave af kapitlet, bygget på dataversion {data}."
+    since = f"Siden udgave {edition}" if edition else "Siden sidste udgave"
     changed = [INPUT_NAMES[k] for k in INPUT_NAMES if previous.get("inputs", {}).get(k, "") != inputs.get(k, "")]
-    text = "Kapitlet er genberegnet, fordi " + (" og ".join(changed) if changed else "intet") + " er ændret"
+    if not changed:
+        return f"Uændret siden udgave {edition} af bogen (dataversion {data})." if edition else "Uændret."
+    text = f"{since} af bogen er " + " og ".join(changed) + " ændret"
     text += f" (dataversion {previous['inputs']['data'][:12]} → {data})." if "data" in changed else "."
     if "planen" in changed and (diff := plan_changes(previous.get("plan", {}), items or {})):
         text += f" Ændringer i planen – {diff}."

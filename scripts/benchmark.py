@@ -73,7 +73,7 @@ def naive_baseline(tmp: Path) -> float:
     t0 = time.perf_counter()
     code = (  # no caches: the identification is computed afresh as well
         "import tempfile, pathlib; from analysis import paths, pipeline; "
-        "pipeline.SCORES_CACHE = pathlib.Path(tempfile.mkdtemp()); pipeline.prepare(paths.RAW, paths.DERIVED)"
+        "paths.CACHE = pathlib.Path(tempfile.mkdtemp()); pipeline.prepare(paths.RAW, paths.DERIVED)"
     )
     subprocess.run([PY, "-c", code], check=True, cwd=ROOT)
     subprocess.run([str(exe), "build", str(root), "-W", "-n", "-q"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)

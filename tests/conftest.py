@@ -10,6 +10,6 @@ from analysis import paths
 @pytest.fixture(scope="session")
 def built_site() -> Path:
     site = paths.BUILD / "html"
-    if not (site / "index.html").is_file() or not (paths.DERIVED / ".key").is_file():
+    if not (site / "index.html").is_file() or not (paths.DERIVED / ".raw").is_file():
         pytest.fail("the book has not been built: run `make book` first (`make test` does it for you)")
     return site

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
-from analysis import book, build, kernels, outputs, paths, pipeline, wording
+from analysis import book, build, cache, editions, kernels, outputs, paths, pipeline, wording
 from analysis.errors import BuildError, DataError, FetchError, SelectionError, StaleError, UserError
 
 BROKEN_TEMPLATE = """---
@@ -88,10 +88,29 @@ def test_revision_note_names_what_changed_and_what_moved():
     assert wording.revision_note({}, inputs, {}) == f"Første udgave af kapitlet, bygget på dataversion {'a' * 12}."
     previous = {"inputs": dict(inputs, data="b" * 64), "figures": {"Lav indkomst": 40.0, "Almene boliger": 20.0}}
     note = wording.revision_note(previous, inputs, {"Lav indkomst": 38.5, "Almene boliger": 20.0})
-    assert note.startswith("Kapitlet er genberegnet, fordi data er ændret (dataversion bbbbbbbbbbbb → aaaaaaaaaaaa).")
+    assert note.startswith("Siden sidste udgave af bogen er data ændret (dataversion bbbbbbbbbbbb → aaaaaaaaaaaa).")
     assert "lav indkomst 40,0\xa0% → 38,5\xa0%" in note and "almene boliger" not in note
-    note = wording.revision_note({"inputs": dict(inputs, template="t0"), "figures": {}}, inputs, {})
-    assert note == "Kapitlet er genberegnet, fordi skabelonen er ændret. Ingen nøgletal har flyttet sig."
+    note = wording.revision_note({"inputs": dict(inputs, template="t0"), "figures": {}}, inputs, {}, edition=3)
+    assert note == "Siden udgave 3 af bogen er skabelonen ændret. Ingen nøgletal har flyttet sig."
+    assert wording.revision_note({"inputs": inputs}, inputs, {}, edition=3) == (
+        "Uændret siden udgave 3 af bogen (dataversion aaaaaaaaaaaa)."
+    )
+
+
+def test_revision_note_compares_with_the_published_edition_not_the_local_cache(tmp_path, monkeypatch, kernel):
+    """After `make clean` (an empty cache) the note still says what changed since the edition."""
+    chapter = next(c for c in book.chapters() if c.name == "data")
+    data = (paths.DERIVED / ".raw").read_text()
+    inputs = build.inputs_for(chapter, data, build.code_digest())
+    (tmp_path / "editions").mkdir()
+    edition = {"chapters": {"data": {"inputs": dict(inputs, data="0" * 64), "figures": {}}}}
+    (tmp_path / "editions" / "7.json").write_text(json.dumps(edition), encoding="utf-8")
+    monkeypatch.setattr(paths, "EDITIONS", tmp_path / "editions")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")  # as after make clean
+    monkeypatch.setattr(book.Chapter, "path", property(lambda self: tmp_path / "out" / f"{self.name}.ipynb"))
+    build.execute_chapter(kernel, chapter, paths.DERIVED, build.code_digest())
+    note = nbformat.read(chapter.path, as_version=4).cells[-1].source
+    assert f"Siden udgave 7 af bogen er data ændret (dataversion 000000000000 → {data[:12]})." in note
 
 
 def test_prepare_key_changes_when_a_raw_file_changes(tmp_path, built_site):
@@ -148,7 +167,7 @@ def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatc
     monkeypatch.setattr(paths, "BUILD", tmp_path)
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     (tmp_path / "cache").mkdir()
-    monkeypatch.setattr(build, "run_chapters", lambda *args: [])  # chapters are current; test the site step
+    monkeypatch.setattr(build, "plan", lambda *args: ([], []))  # chapters are current; test the site step
     monkeypatch.setattr(build, "check_all_current", lambda *args: None)
     with pytest.raises(KeyboardInterrupt):
         build.build(site=site, log=lambda _: None)
@@ -170,15 +189,43 @@ def test_publish_swaps_the_link_and_removes_the_old_site(tmp_path):
     assert not first.exists()
 
 
+@pytest.fixture(scope="module")
+def kernel():
+    """One warm kernel, as a build worker has, shared by the tests that run chapters."""
+    warm = kernels.WarmKernel(build.KERNEL, paths.ROOT)
+    yield warm
+    warm.shutdown()
+
+
+def test_a_warm_kernel_gives_each_chapter_a_fresh_namespace(kernel):
+    kernel.run("leftover = 1")
+    kernel.reset()
+    with pytest.raises(RuntimeError, match="NameError"):
+        kernel.run("leftover")
+    kernel.run("import sys; assert 'analysis.pages' in sys.modules")  # the imports stay warm
+
+
+def test_a_failed_job_does_not_poison_the_next_one():
+    pool = kernels.KernelPool(1, build.KERNEL, paths.ROOT)
+    try:
+        first = pool.submit(lambda k: k.run("1/0"))
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            first.result(timeout=120)
+        assert pool.submit(lambda k: k.run("x = 2") or "ok").result(timeout=120) == "ok"  # a new kernel
+    finally:
+        pool.close()
+        pool.join(30)
+
+
 @pytest.mark.slow
-def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_site):
+def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_site, kernel):
     """End to end: papermill runs the area template with its default parameters, then a real
     Jupyter Book build (warnings as errors) turns it into HTML in a temporary folder."""
     root = tmp_path / "book"
     chapter = book.Chapter("omraader/default", "area", {}, area="noerrebro")  # defaults only
-    build.run_notebook(chapter, root / "book" / "chapters" / "omraader" / "default.ipynb")
+    build.run_notebook(kernel, chapter, root / "book" / "chapters" / "omraader" / "default.ipynb")
     data_page = next(c for c in book.chapters() if c.name == "data")
-    build.run_notebook(data_page, root / "book" / "chapters" / "data.ipynb")
+    build.run_notebook(kernel, data_page, root / "book" / "chapters" / "data.ipynb")
     shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
     shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     for page in book.STATIC_PAGES:
@@ -204,11 +251,14 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
 
 
 @pytest.mark.slow
-def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site):
-    """Reproducibility: executing a chapter again gives a byte-identical notebook."""
-    chapter = next(c for c in book.chapters() if c.area == "husum-tingbjerg")
+def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site, kernel):
+    """Reproducibility: executing a chapter again, in a kernel that ran another chapter before,
+    gives a byte-identical notebook."""
+    chapters = {c.name: c for c in book.chapters()}
     again = tmp_path / "again.ipynb"
-    build.run_notebook(chapter, again)
+    build.run_notebook(kernel, chapters["omraader/noerrebro"], tmp_path / "before.ipynb")
+    chapter = chapters["omraader/husum-tingbjerg"]
+    build.run_notebook(kernel, chapter, again)
     published = nbformat.read(chapter.path, as_version=4)
     published.cells = [c for c in published.cells if c.get("id") != "revision-note"]  # added after the run
     assert nbformat.writes(nbformat.read(again, as_version=4)) == nbformat.writes(published)
@@ -218,10 +268,10 @@ def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site):
 def test_prepare_and_downloads_are_reproducible(tmp_path, built_site, monkeypatch):
     """Two runs of prepare from the same data give identical results and identical downloads
     (scores, sensitivity and LISA recomputed, not taken from the cache)."""
-    monkeypatch.setattr(pipeline, "SCORES_CACHE", tmp_path / "scores")
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")  # an empty cache: everything is recomputed
     derived = pipeline.prepare(paths.RAW, tmp_path / "derived")
     for name in os.listdir(paths.DERIVED):
-        if not name.startswith("."):  # .key/.raw: build bookkeeping, written by prepare_cached
+        if not name.startswith("."):  # .raw/.coverage.json: build bookkeeping, written by prepare_cached
             assert filecmp.cmp(derived / name, paths.DERIVED / name, shallow=False), name
     site_data = outputs.write_site_data(derived, tmp_path / "data")
     cmp = filecmp.dircmp(site_data, built_site / "data")
@@ -259,9 +309,14 @@ def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypat
     for ch in book.chapters():  # start from the current build, in a scratch folder
         (out / ch.name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ch.path, out / f"{ch.name}.ipynb")
-    shutil.copytree(paths.CACHE / "chapters", records)
+    shutil.copytree(paths.CACHE / "keys" / "chapters", records / "keys" / "chapters")
+    (tmp_path / "editions").mkdir()  # the current build, published as edition 1 (same name and checksum)
+    (tmp_path / "editions" / "1.json").write_text(json.dumps({"chapters": editions.chapter_records()}))
+    digest = build.last_edition_digest()
+    monkeypatch.setattr(build, "last_edition_digest", lambda: digest)
+    monkeypatch.setattr(paths, "EDITIONS", tmp_path / "editions")
     monkeypatch.setattr(book.Chapter, "path", property(lambda self: out / f"{self.name}.ipynb"))
-    monkeypatch.setattr(build, "_record_file", lambda ch: records / f"{ch.name.replace('/', '__')}.json")
+    monkeypatch.setattr(paths, "CACHE", records)
 
     chapters = book.chapters()
     results = build.run_chapters(chapters, chapters, paths.DERIVED, jobs=2, log=lambda _: None)
@@ -297,8 +352,7 @@ def _pretend_built(chapter: book.Chapter, data: str, code: str = "c1") -> None:
     chapter.path.parent.mkdir(parents=True, exist_ok=True)
     chapter.path.write_text("{}")
     inputs = build.inputs_for(chapter, data, code)
-    record = {"key": build.digest_text(*inputs.values()), "inputs": inputs}
-    build.write_atomic(build._record_file(chapter), json.dumps(record))
+    cache.store(build.step(chapter), build.digest_text(*inputs.values()), inputs=inputs)
 
 
 def test_chapter_state_names_what_changed(chapter_env):
@@ -318,7 +372,7 @@ def test_selection_refuses_stale_chapters_outside_it(chapter_env):
     for ch in (noerrebro, amager):
         _pretend_built(ch, "d1")
     with pytest.raises(StaleError) as err:
-        build.plan([noerrebro], [noerrebro, amager], chapter_env, "c1", force=False)
+        build.plan([noerrebro], [noerrebro, amager], "d2", "c1", force=False)
     assert "1 chapter(s) outside the selection are not current" in str(err.value)
     assert "omraader/amager-sundby (stale: data changed)" in str(err.value)
     assert "omraader/noerrebro" not in str(err.value)
@@ -329,7 +383,7 @@ def test_stale_page_without_area_hints_only_the_full_build(chapter_env):
     noerrebro, front = _chapter("noerrebro"), _chapter(None)
     _pretend_built(noerrebro, "d2")
     with pytest.raises(StaleError) as err:
-        build.plan([noerrebro], [noerrebro, front], chapter_env, "c1", force=False)
+        build.plan([noerrebro], [noerrebro, front], "d2", "c1", force=False)
     assert "forside (never built)" in str(err.value)
     assert err.value.hint == "build them too: `make book` (python -m analysis build, all chapters)"
 
@@ -338,7 +392,7 @@ def test_plan_reexecutes_stale_selected_chapters_and_keeps_current_ones(chapter_
     noerrebro, amager = _chapter("noerrebro"), _chapter("amager-sundby")
     _pretend_built(noerrebro, "d1")
     _pretend_built(amager, "d2")
-    results, todo = build.plan([noerrebro], [noerrebro, amager], chapter_env, "c1", force=False)
+    results, todo = build.plan([noerrebro], [noerrebro, amager], "d2", "c1", force=False)
     assert [(r.name, r.status) for r in results] == [("omraader/amager-sundby", "kept")]
     assert todo == [(noerrebro, "data changed")]
 
@@ -346,11 +400,11 @@ def test_plan_reexecutes_stale_selected_chapters_and_keeps_current_ones(chapter_
 def test_force_reexecutes_current_chapters(chapter_env):
     noerrebro = _chapter("noerrebro")
     _pretend_built(noerrebro, "d2")
-    assert build.plan([noerrebro], [noerrebro], chapter_env, "c1", force=False) == (
+    assert build.plan([noerrebro], [noerrebro], "d2", "c1", force=False) == (
         [build.ChapterResult("omraader/noerrebro", "reused")],
         [],
     )
-    assert build.plan([noerrebro], [noerrebro], chapter_env, "c1", force=True)[1] == [(noerrebro, "forced")]
+    assert build.plan([noerrebro], [noerrebro], "d2", "c1", force=True)[1] == [(noerrebro, "forced")]
 
 
 def test_nothing_is_published_unless_every_chapter_is_current(chapter_env, monkeypatch):
@@ -457,11 +511,11 @@ def test_chapter_kernels_are_not_interrupted_at_shutdown():
 
         km.provisioner.send_signal = record
         await km.shutdown_kernel()
+        assert km not in kernels._live  # unregistered after shutdown
         return sent
 
     assert signal.SIGINT not in asyncio.run(signals_at_shutdown(kernels.ChapterKernelManager))
     assert signal.SIGINT in asyncio.run(signals_at_shutdown(AsyncKernelManager))
-    assert not kernels._live  # unregistered after shutdown
 
 
 SLOW_TEMPLATE = BROKEN_TEMPLATE.replace('area = "x"', 'marker = ""').replace(

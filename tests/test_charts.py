@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Text
 
-from analysis import charts, city_pages, trends
+from analysis import charts, results, trends
 from analysis.pages import AreaPage
 
 PHONE_COLUMN_PX = 342  # the article column at 390 px
@@ -67,7 +67,7 @@ def test_area_charts(page):
 
 
 def test_city_charts(built_site):
-    res = city_pages.res()
+    res = results.shared()
     check(charts.locator_map(res.bydele, res.areas))
     check(charts.probability_map(res.roder, res.areas))
     rel = trends.relative_income(res.income)

@@ -168,12 +168,6 @@ def test_composite_percentile_weighted():
 # --- flags ----------------------------------------------------------------------------------------
 
 
-def test_thresholds_follow_the_reference_data():
-    # ratio and log use the delineation threshold of areas.toml (120 = 20 % above the city);
-    # the percentile construction flags the top quintile (80)
-    assert c.thresholds() == {"ratio": 120.0, "log": 120.0, "percentile": 80.0}
-
-
 def test_flag_deprived_boundary_is_inclusive_and_nan_is_not_flagged():
     score = pd.Series([119.99, 120.0, 120.01, np.nan], index=list("wxyz"))
     got = c.flag_deprived(score, 120.0)

@@ -20,11 +20,6 @@ def _table() -> pd.DataFrame:
     )
 
 
-def test_constants():
-    assert sdc.MIN_COUNT == 5
-    assert sdc.MIN_RESIDENTS == 100
-
-
 def test_suppress_residents_threshold_99_vs_100():
     out = sdc.suppress(_table())
     a, b = out.iloc[0], out.iloc[1]

@@ -12,10 +12,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import indicators, paths
+from analysis import indicators, load, paths
 from analysis.results import Results
 
-RAW = paths.RAW / "kk-opendata" / "rode_socio_2008_2014.csv"
+RAW = paths.RAW / load.RODE_FILE
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,28 @@ def test_city_non_western_share_2010_recomputed_by_hand(res):
     assert got["rate"].iloc[0] == pytest.approx(expected, abs=1e-9)
 
 
+def _city_2010(res, indicator: str) -> float:
+    s = res.series
+    got = s[(s["slug"] == "alle") & (s["group"] == "city") & (s["indicator"] == indicator) & (s["year"] == 2010)]
+    return got["rate"].iloc[0]
+
+
+def test_city_low_education_and_low_income_2010_recomputed_by_hand(res):
+    # each share pooled over its own age group (method page, "Indikatorerne"), the group estimated
+    # from the rode's age shares: 16-64 = 2/12 of 6-17 (ages 16 and 17) + 18-29 + ... + 'Ages 50-59'
+    # (which is 50-64); 18+ = 18-29 + ... + over 65. No share is missing in 2010.
+    y = pd.read_csv(RAW).dropna(how="all").query("year == 2010")
+    n = y["Number of residents"]
+    ages_16_64 = n * (y["Ages 6-17"] * 2 / 12 + y[["Ages 18-29", "Ages 30-39", "Ages 40-49", "Ages 50-59"]].sum(axis=1))
+    ages_18 = n * y[["Ages 18-29", "Ages 30-39", "Ages 40-49", "Ages 50-59", "Ages over 65"]].sum(axis=1)
+    education = (y["No education"] * ages_16_64).sum() / ages_16_64.sum()
+    income = (y["Low income"] * ages_18).sum() / ages_18.sum()
+    assert (round(education, 2), round(income, 2)) == (22.08, 33.34)
+    # indicators.toml writes 2/12 as 0.1667: a difference of about 1e-5 percentage points
+    assert _city_2010(res, "low_education") == pytest.approx(education, abs=1e-4)
+    assert _city_2010(res, "low_income") == pytest.approx(income, abs=1e-9)
+
+
 def test_public_housing_floor_is_met_city_wide(res):
     # bydel file city totals 2014: 60,249 public dwellings of 298,758 = 20.17 % >= 20 %
     city = indicators.city_only(res.series)
@@ -62,10 +84,15 @@ POLICY_TOLERANCE = 0.25
 
 
 def test_backtest_of_the_policys_published_ratios(res):
+    # "Byens udsatte byområder – i tal": for every 2 (4, 4, 1) persons in the rest of the city, 3 (5, 5, 3)
+    # in the six areas with short or no education, outside the labour market, low income, non-western origin
+    published = {"low_education": 3 / 2, "outside_labour": 5 / 4, "low_income": 5 / 4, "non_western": 3 / 1}
     t = indicators.policy_ratios(res.series, 2010).set_index("indicator")
-    published = {"low_education": 3 / 2, "low_income": 5 / 4, "non_western": 3 / 1}
-    for key, ratio in published.items():
-        assert t.loc[key, "reproduced"] == pytest.approx(ratio, rel=POLICY_TOLERANCE), key
+    assert t["published"].to_dict() == pytest.approx(published)
+    for key in ("low_education", "low_income", "non_western"):
+        assert t.loc[key, "reproduced"] == pytest.approx(published[key], rel=POLICY_TOLERANCE), key
+    # outside the labour market exists for the whole city only: no reproduction, and none invented
+    assert pd.isna(t.loc["outside_labour", "reproduced"])
     # the direction of the difference: selecting deprived roder gives larger ratios than all the
     # roder of the areas' bydele, and the policy's figures for education and origin lie between
     for key in ("low_education", "non_western"):

@@ -30,6 +30,8 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
 
+from analysis.outputs import INDICATOR_COLUMNS
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,18 +64,6 @@ AREA_SECTIONS = [
     "Data og metode",
 ]
 MIN_AREA_FIGURES = 4
-INDICATOR_COLUMNS = [
-    "level",
-    "unit_id",
-    "unit_name",
-    "year",
-    "indicator",
-    "numerator",
-    "denominator",
-    "rate",
-    "index",
-    "suppressed",
-]
 SEARCHES = {"Tingbjerg": AREA_DIR + "husum-tingbjerg.html", "Nørrebro": AREA_DIR + "noerrebro.html"}
 PAGE_TYPES = [  # one page of each page type
     "book/chapters/forside.html",

@@ -158,3 +158,55 @@ def test_trend_verdict_wording_by_side():
     assert wording.trend_verdict(pd.Series({"trend": "unclear", "neutral": False, "area_better": False})) == (
         "Ingen klar ændring"
     )
+
+
+# --- an area's trend summary, from a prepared series ------------------------------------------------
+
+
+def _series(indicator: str, area_counts: list[int], years: range) -> pd.DataFrame:
+    """The rode-level series of one area for one indicator: the area's counts of 1,000 residents per
+    year against a rest of the city fixed at 2,000 of 10,000 (20 %)."""
+    rows = []
+    for year, num in zip(years, area_counts, strict=True):
+        rows.append({"group": "area", "year": year, "numerator": num, "denominator": 1000})
+        rows.append({"group": "rest", "year": year, "numerator": 2000, "denominator": 10_000})
+    return pd.DataFrame(rows).assign(slug="x", level="rode", indicator=indicator)
+
+
+def test_summary_gap_slope_and_verdict_by_hand():
+    years = range(2008, 2013)
+    series = pd.concat(
+        [
+            # gap 10, 12, 14, 16, 18 pp: slope 2 pp a year, every pairwise slope 2: interval [2, 2]
+            _series("low_education", [300, 320, 340, 360, 380], years),
+            # gap 5 pp every year: slope 0, the interval includes 0
+            _series("low_income", [250] * 5, years),
+            # two years only: too few for a trend, left out
+            _series("non_western", [300, 300], range(2008, 2010)),
+        ]
+    )
+    out = trends.summary(series, "x").set_index("indicator")
+    assert list(out.index) == ["low_education", "low_income"]
+    edu = out.loc["low_education"]
+    assert (edu["y0"], edu["y1"], edu["gap0"], edu["gap1"]) == (2008, 2012, pytest.approx(10.0), pytest.approx(18.0))
+    assert (edu["slope"], edu["slope_low"], edu["slope_high"]) == pytest.approx((2.0, 2.0, 2.0))
+    assert edu["trend"] == "grows" and not edu["area_better"]
+    assert out.loc["low_income", "trend"] == "unclear"
+
+
+def test_trend_text_groups_the_indicators_that_share_a_verdict():
+    from analysis import wording
+
+    summary = pd.DataFrame(
+        {
+            "label": ["Lav indkomst", "Ikke-vestlig herkomst", "Lav/ingen uddannelse"],
+            "trend": ["grows", "unclear", "grows"],
+            "neutral": [False, True, False],
+            "area_better": [False, False, False],
+        }
+    )
+    text = wording.trend_text(summary)
+    # one sentence per verdict, in the order the verdicts first appear
+    grows, unclear = text.split(". For ")
+    assert grows.startswith("For lav indkomst og lav/ingen uddannelse: afstanden er vokset")
+    assert unclear.startswith("ikke-vestlig herkomst viser tallene ingen klar ændring")

@@ -1,0 +1,74 @@
+"""One content-keyed cache for the build steps: a step's result is reused while the digest of
+everything it depends on (its key) is unchanged.
+
+Steps: ``prepare`` (the city-wide results), ``scores`` (the identification: indices, sensitivity,
+Local Moran's I), ``site-data`` (the open-data downloads), ``chapters/<name>`` (each executed
+notebook) and ``site`` (the published HTML). Each keeps one small JSON record in
+``.cache/keys/<step>.json``: its key and what the step wants to remember (a chapter's inputs and key
+figures, for its revision note). The record is written after the step's result is in place, so an
+interrupted step is simply redone. ``code_digest`` is the one definition of the code a result
+depends on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import paths
+
+# Modules that run the build but never change a result (changing them re-runs nothing); glossary.py
+# runs in Sphinx when it writes the pages and counts as the site's look (build.theme_files).
+ORCHESTRATION = {"__main__.py", "lock.py", "kernels.py", "update.py", "cache.py", "glossary.py"}
+
+
+def digest_text(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def digest_files(files) -> str:
+    """Digest of files by name (relative to the project where possible) and content."""
+    from .registry import sha256_of
+
+    h = hashlib.sha256()
+    for f in sorted(Path(p) for p in files):
+        h.update(str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f.name).encode())
+        h.update(sha256_of(f).encode())
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """The analysis package and its reference data: a change re-runs every step that computes."""
+    pkg = paths.ROOT / "analysis"
+    modules = (p for p in pkg.glob("*.py") if p.name not in ORCHESTRATION)
+    return digest_files([*modules, *paths.REFERENCE.glob("*")])
+
+
+def _file(step: str) -> Path:
+    return paths.CACHE / "keys" / f"{step}.json"
+
+
+def record(step: str) -> dict:
+    """The step's last record ({} if it never ran)."""
+    f = _file(step)
+    return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+
+
+def is_current(step: str, key: str, *outputs: Path) -> bool:
+    """True if the step last ran with this key and its outputs are still there."""
+    return record(step).get("key") == key and all(p.exists() for p in outputs)
+
+
+def store(step: str, key: str, **info) -> None:
+    """Record that the step ran with this key (atomically, after its outputs are in place)."""
+    f = _file(step)
+    f.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f.with_name(f.name + ".tmp")
+    tmp.write_text(json.dumps({"key": key, **info}, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, f)
+
+
+def forget(step: str) -> None:
+    _file(step).unlink(missing_ok=True)

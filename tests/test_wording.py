@@ -1,0 +1,50 @@
+"""The problem and potential texts of the area pages (analysis.wording), from hand-made comparisons."""
+
+import pandas as pd
+
+from analysis import wording
+
+
+def _comp(rows: list[tuple[str, bool, float, float, float]]) -> pd.DataFrame:
+    """An area comparison: label, SØK indicator?, area %, rest %, city % (index = area / city)."""
+    comp = pd.DataFrame(rows, columns=["label", "soek", "area", "rest", "city"])
+    return comp.assign(index=100 * comp["area"] / comp["city"], ratio_rest=comp["area"] / comp["rest"])
+
+
+COMP = _comp(
+    [
+        ("Lav indkomst", True, 39.0, 30.0, 30.0),  # index 130, 1.3 times the rest: "30 % højere"
+        ("Ikke-vestlig herkomst", True, 50.0, 18.0, 20.0),  # index 250, 2.8 times the rest
+        ("Almene boliger", False, 90.0, 10.0, 20.0),  # not a SØK indicator: never a problem
+        ("Lav/ingen uddannelse", True, 20.8, 20.0, 20.0),  # index 104: at the city level (method.toml: above 105)
+    ]
+)
+
+
+def test_problem_text_names_the_soek_indicators_above_the_city_largest_first():
+    text = wording.problem_text(COMP)
+    first, second = text.split(". Dernæst kommer ")
+    assert first.startswith("Størst er forskellen for ikke-vestlig herkomst: 50,0\xa0% i området mod 18,0\xa0%")
+    assert first.endswith("andelen er 2,8 gange så høj")
+    assert second.startswith("lav indkomst, hvor området ligger på 39,0\xa0%")
+    assert "uddannelse" not in text and "almene" not in text
+
+
+def test_problem_text_without_problems_says_so():
+    text = wording.problem_text(COMP[COMP["label"] == "Lav/ingen uddannelse"])
+    assert text.startswith("Området ligger ikke markant over byens niveau")
+
+
+def test_potential_text_below_and_at_the_city_level():
+    comp = _comp(
+        [
+            ("Lav indkomst", True, 27.0, 31.0, 30.0),  # index 90: below the city
+            ("Lav/ingen uddannelse", True, 20.0, 20.0, 20.0),  # index 100: at the city level
+            ("Ikke-vestlig herkomst", True, 50.0, 18.0, 20.0),  # above: not a potential
+        ]
+    )
+    assert wording.potential_text(comp) == (
+        "Området ligger under byens niveau for lav indkomst (27,0\xa0% mod 30,0\xa0% i hele byen). "
+        "Det ligger på niveau med byen for lav/ingen uddannelse (20,0\xa0% mod 20,0\xa0% i hele byen)."
+    )
+    assert wording.potential_text(comp.iloc[2:]).startswith("Området ligger over byens niveau på alle")
