@@ -693,6 +693,9 @@ def publish_site(stamp: dict, site: Path, log) -> None:
         shutil.copytree(work / "_build" / "html", stage, symlinks=True)
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
+        from .council_pdf import write_all  # an A4 PDF of each area plan, published with the site
+
+        write_all(stage, stamp, log)
         publish(stage, site)
         key_file.write_text(key)
     except BaseException:

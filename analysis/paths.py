@@ -16,3 +16,4 @@ SITE_EXTRA = CACHE / "site"  # copied into the site root by Sphinx (html_extra_p
 SITE_DATA = SITE_EXTRA / "data"  # open-data downloads: _build/html/data/
 MEMBERS = REFERENCE / "area_members.csv"
 FIGURES_DIR = BOOK / "chapters" / "figures"  # figures saved by the chapters, referenced as /book/chapters/figures
+PDF_FOLDER = "pdf"  # the council PDFs in the site: <site>/pdf/<slug>.pdf (analysis.council_pdf)

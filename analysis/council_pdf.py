@@ -1,0 +1,294 @@
+"""Council PDFs: each area plan as an A4 PDF for the city council, made from the staged site.
+
+After the Jupyter Book step, each area page's article, without the web chrome (permalinks, the
+interactive map and its instructions, download links, links to other pages), gets a cover and a
+contents list and is rendered with ``book/_static/plan-pdf.css`` into ``<stage>/pdf/<slug>.pdf``,
+so the PDFs are published with the site in the same atomic swap; the area page links to its PDF.
+
+Why WeasyPrint: a Python library (no browser in ``make book``) that implements CSS Paged Media:
+``@page`` size and margin boxes, ``counter(page)``, ``target-counter()`` for the contents list's
+page numbers, ``break-inside``. It writes real, searchable vector text with subset fonts, Danish
+hyphenation (Pyphen) and a tagged PDF; with the metadata dates and file identifier fixed, the
+same input gives the same bytes.
+
+Incremental: a PDF is keyed by the sha256 of its print HTML, the images it shows, the stylesheet,
+this module and the WeasyPrint version; a PDF whose key is unchanged is copied from ``.cache/pdf``,
+the others are rendered in parallel processes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import html
+import logging
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from . import book, paths, plans, reference, wording
+from .errors import BuildError
+
+STYLESHEET = paths.BOOK / "_static" / "plan-pdf.css"
+CACHE = paths.CACHE / "pdf"
+MONTHS = ["januar", "februar", "marts", "april", "maj", "juni"]
+MONTHS += ["juli", "august", "september", "oktober", "november", "december"]
+# Web chrome and interactive content, left out of the PDF (the interactive map: see article()).
+DROP = ["h1", "a.headerlink", ".pdf-link", ".web-only", "span.downloads", "noscript", "script", "style"]
+
+
+@dataclass(frozen=True)
+class Cover:
+    slug: str
+    name: str
+    wave: str
+    status: str
+    date: datetime
+    data: str
+    version: str
+
+
+def danish_date(d: datetime) -> str:
+    """'28. november 2026'."""
+    return f"{d.day}. {MONTHS[d.month - 1]} {d.year}"
+
+
+def build_date(commit: str) -> datetime:
+    """The date on the cover and in the PDF metadata: SOURCE_DATE_EPOCH if set, else the date of
+    the commit built from, or today when the working tree has changes (commit '…+ændringer')."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+    if not commit.endswith("+ændringer"):
+        proc = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=paths.ROOT, capture_output=True, text=True)
+        if proc.returncode == 0 and proc.stdout.strip().isdigit():
+            return datetime.fromtimestamp(int(proc.stdout), UTC)
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def cover(slug: str, stamp: dict, date: datetime) -> Cover:
+    """The cover's facts: area, wave, the plan file's status, date and data version."""
+    area = reference.area(slug)
+    wave = next(w for w in reference.waves() if w.year == area.wave)
+    plan = plans.load(slug)
+    status = wording.PLAN_STATUS[plan.status]
+    if plan.adopted:
+        status += f", vedtaget {plan.adopted}" + (f" ({plan.council_ref})" if plan.council_ref else "")
+    return Cover(
+        slug=slug,
+        name=area.name,
+        wave=f"{wave.title.split(': ')[0]} ({area.wave}, budget {wave.budget})",
+        status=status,
+        date=date,
+        data=f"{stamp['data']} (data for {stamp['years']})",
+        version=f"{stamp['version']}, commit {stamp['commit']}",
+    )
+
+
+def article(page_html: str) -> BeautifulSoup:
+    """The page's main content as <main>, without web chrome (DROP) or the interactive map (its
+    static counterparts, the area and problem maps, stay); links to other pages of the site
+    become plain text, as they would not work on paper."""
+    soup = BeautifulSoup(page_html, "html.parser")
+    main = soup.select_one("article.bd-article")
+    if main is None:
+        raise ValueError("the page has no <article class='bd-article'>")
+    for el in main.select("div.kort"):
+        (el.find_parent("div", class_="cell") or el).decompose()
+    for el in main.select(", ".join(DROP)):
+        el.decompose()
+    for a in main.select("a[href]"):
+        if not a["href"].startswith(("#", "https://", "http://")):
+            a.unwrap()
+    for el in main.select("[tabindex]"):
+        del el["tabindex"]
+    main.name, main.attrs = "main", {}
+    return main
+
+
+def contents(main: BeautifulSoup) -> str:
+    """The contents list: the h2 and h3 sections, each with its page number (target-counter)."""
+    items = [
+        f'<li class="level-{h.name[1]}"><a href="#{h.parent["id"]}">{html.escape(h.get_text(" ", strip=True))}</a></li>'
+        for h in main.select("section > h2, section > h3")
+        if h.parent.get("id")
+    ]
+    return f'<nav class="contents"><p class="title">Indhold</p><ol>{"".join(items)}</ol></nav>'
+
+
+def cover_html(c: Cover) -> str:
+    rows = [
+        ("Område", c.name, ""),
+        ("Bølge", c.wave, ""),
+        ("Planens status", c.status, ""),
+        ("Dato", danish_date(c.date), ""),
+        ("Dataversion", c.data, ' class="data-version"'),  # repeated in every page's footer
+        ("Version", c.version, ""),
+    ]
+    facts = "".join(f'<tr><th scope="row">{k}</th><td{attr}>{html.escape(v)}</td></tr>' for k, v, attr in rows)
+    return (
+        '<section class="cover"><p class="series">Udsatte byområder i København</p>'
+        f"<h1>Udviklingsplan for {html.escape(c.name)}</h1><table>{facts}</table>"
+        '<p class="note">Bygget på Københavns Kommunes åbne data og Statistikbanken; ikke en udgivelse fra '
+        "Københavns Kommune. Indholdet er det samme som på områdets side på webstedet, uden det interaktive "
+        "kort. Kilder og kontrolsummer står på webstedets side »Data og kilder«.</p></section>"
+    )
+
+
+def print_html(page_html: str, c: Cover) -> str:
+    """The print document: metadata (fixed dates), cover, contents list and the page's article."""
+    main = article(page_html)
+    title = html.escape(f"Udviklingsplan for {c.name}")
+    date = c.date.isoformat()
+    head = (
+        f'<meta charset="utf-8"><title>{title}</title><meta name="author" content="Udsatte byområder i København">'
+        f'<meta name="description" content="{title}. Status: {html.escape(c.status)}. Dataversion {c.data}.">'
+        f'<meta name="dcterms.created" content="{date}"><meta name="dcterms.modified" content="{date}">'
+    )
+    body = cover_html(c) + contents(main) + str(main)
+    return f'<!doctype html><html lang="da"><head>{head}</head><body>{body}</body></html>'
+
+
+def images(doc: str, page: Path) -> list[Path]:
+    """The local files the document's <img> elements show, resolved against the page's folder."""
+    srcs = re.findall(r'<img [^>]*src="([^"]+)"', doc)
+    return [(page.parent / html.unescape(s)).resolve() for s in srcs if not s.startswith(("data:", "http"))]
+
+
+def pdf_key(doc: str, files: list[Path]) -> str:
+    """sha256 of everything a PDF is made from (image files by name and content)."""
+    h = hashlib.sha256()
+    for part in (doc, STYLESHEET.read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")):
+        h.update(part.encode() + b"\x00")
+    h.update(version("weasyprint").encode())
+    for f in files:
+        h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class _Problems(logging.Handler):
+    """Collects what WeasyPrint only logs: an image it could not load, CSS it ignored."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def render(doc: str, page: Path, key: str) -> bytes:
+    """The PDF of a print document whose relative links resolve against the page's file.
+    Raises ValueError if WeasyPrint reports a problem, instead of leaving something out."""
+    import weasyprint
+
+    problems, logger = _Problems(), logging.getLogger("weasyprint")
+    logger.addHandler(problems)
+    try:
+        pdf = weasyprint.HTML(string=doc, base_url=str(page)).write_pdf(
+            stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))],
+            pdf_identifier=bytes.fromhex(key[:32]),  # the default would be random
+            pdf_tags=True,  # headings, lists, tables and figures' alt text for screen readers
+        )
+    finally:
+        logger.removeHandler(problems)
+    if problems.messages:
+        raise ValueError("; ".join(dict.fromkeys(problems.messages)))
+    return pdf
+
+
+def _render_job(doc: str, page: Path, key: str) -> tuple[bytes | None, str, float]:
+    """(pdf, error, seconds), the error as one line of text so that it always comes back from a
+    worker process; the caller names the area."""
+    t0 = time.perf_counter()
+    try:
+        return render(doc, page, key), "", time.perf_counter() - t0
+    except Exception as err:
+        return None, f"{type(err).__name__}: {' '.join(str(err).split())}", time.perf_counter() - t0
+
+
+def failed(c: Cover, why: str) -> BuildError:
+    return BuildError(f"the council PDF of {c.name} ({c.slug}) could not be made: {why}; the site is not published")
+
+
+def cached_pdf(slug: str, key: str) -> Path:
+    return CACHE / f"{slug}-{key[:16]}.pdf"
+
+
+def keep(slug: str, key: str, pdf: bytes) -> Path:
+    """Store a rendered PDF in the cache (atomically), replacing the area's older ones."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = cached_pdf(slug, key)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, path)
+    for old in CACHE.glob(f"{slug}-{'?' * 16}.pdf"):
+        if old != path:
+            old.unlink()
+    return path
+
+
+def prepare(stage: Path, stamp: dict) -> list[tuple[Cover, str, Path, str]]:
+    """(cover, print document, page file, key) for every area page of the staged site."""
+    date = build_date(stamp["commit"])
+    jobs = []
+    for ch in (ch for ch in book.chapters() if ch.area):
+        c = cover(ch.area, stamp, date)
+        page = stage / f"{ch.docname}.html"
+        try:
+            doc = print_html(page.read_text(encoding="utf-8"), c)
+            files = images(doc, page)
+            missing = [str(f.relative_to(stage) if f.is_relative_to(stage) else f) for f in files if not f.is_file()]
+            if missing:
+                raise FileNotFoundError(f"images missing from the site: {', '.join(missing)}")
+        except (OSError, ValueError) as err:
+            raise failed(c, f"{type(err).__name__}: {err}") from None
+        jobs.append((c, doc, page, pdf_key(doc, files)))
+    return jobs
+
+
+def render_all(todo, jobs: int) -> dict[str, tuple[Path, float]]:
+    """Render the PDFs not in the cache, in parallel processes when there are several."""
+    done = {}
+    if len(todo) == 1 or jobs == 1:
+        results = [_render_job(doc, page, key) for _, doc, page, key in todo]
+    else:
+        with cf.ProcessPoolExecutor(max_workers=min(len(todo), jobs)) as pool:
+            try:
+                futures = [pool.submit(_render_job, doc, page, key) for _, doc, page, key in todo]
+                results = [f.result() for f in futures]
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    for (c, _, _, key), (pdf, error, seconds) in zip(todo, results, strict=True):
+        if error:
+            raise failed(c, error)
+        done[c.slug] = (keep(c.slug, key, pdf), seconds)
+    return done
+
+
+def write_all(stage: Path, stamp: dict, log, jobs: int | None = None) -> dict[str, float | None]:
+    """Write <stage>/pdf/<slug>.pdf for every area page of the staged site; returns the render
+    seconds per area (None: reused from the cache). Raises BuildError naming the area."""
+    t0 = time.perf_counter()
+    prepared = prepare(stage, stamp)
+    todo = [job for job in prepared if not cached_pdf(job[0].slug, job[3]).is_file()]
+    rendered = render_all(todo, jobs or os.cpu_count() or 1) if todo else {}
+    out = stage / paths.PDF_FOLDER
+    out.mkdir(parents=True, exist_ok=True)
+    for c, _, _, key in prepared:
+        shutil.copyfile(cached_pdf(c.slug, key), out / f"{c.slug}.pdf")
+    times = ", ".join(f"{slug} {s:.1f} s" for slug, (_, s) in rendered.items())
+    log(
+        f"council PDFs: {len(rendered)} rendered"
+        + (f" ({times})" if times else "")
+        + f", {len(prepared) - len(rendered)} reused, in {time.perf_counter() - t0:.1f} s"
+    )
+    return {c.slug: rendered[c.slug][1] if c.slug in rendered else None for c, *_ in prepared}
