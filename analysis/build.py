@@ -54,7 +54,8 @@ def digest_files(files) -> str:
 def code_digest() -> str:
     """The analysis package and its reference data: any change re-runs everything downstream."""
     pkg = paths.ROOT / "analysis"
-    orchestration = {"__main__.py", "lock.py", "kernels.py", "update.py"}  # they never change a result
+    # they never change a result (council_pdf: the PDFs are made from the built site, see site_key)
+    orchestration = {"__main__.py", "lock.py", "kernels.py", "update.py", "council_pdf.py"}
     return digest_files([*(p for p in pkg.glob("*.py") if p.name not in orchestration), *paths.REFERENCE.glob("*")])
 
 
@@ -529,6 +530,7 @@ def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
     sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
     sources += theme_files()
+    sources.append(paths.ROOT / "analysis" / "council_pdf.py")  # the council PDFs (their stylesheet is in _static)
     return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
 
 

@@ -29,6 +29,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from datetime import date as date_type
 from importlib.metadata import version
 from pathlib import Path
 
@@ -41,6 +42,7 @@ STYLESHEET = paths.BOOK / "_static" / "plan-pdf.css"
 CACHE = paths.CACHE / "pdf"
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni"]
 MONTHS += ["juli", "august", "september", "oktober", "november", "december"]
+ARTICLE = '<article class="bd-article">'  # the main content of a page of the Sphinx book theme
 # Web chrome and interactive content, left out of the PDF (the interactive map: see article()).
 DROP = ["h1", "a.headerlink", ".pdf-link", ".web-only", "span.downloads", "noscript", "script", "style"]
 
@@ -56,7 +58,7 @@ class Cover:
     version: str
 
 
-def danish_date(d: datetime) -> str:
+def danish_date(d: date_type) -> str:
     """'28. november 2026'."""
     return f"{d.day}. {MONTHS[d.month - 1]} {d.year}"
 
@@ -79,8 +81,9 @@ def cover(slug: str, stamp: dict, date: datetime) -> Cover:
     wave = next(w for w in reference.waves() if w.year == area.wave)
     plan = plans.load(slug)
     status = wording.PLAN_STATUS[plan.status]
-    if plan.adopted:
-        status += f", vedtaget {plan.adopted}" + (f" ({plan.council_ref})" if plan.council_ref else "")
+    if plan.adopted:  # 'Vedtaget 13. december 2012 (Borgerrepræsentationen, sag nr. …)'
+        status += f" {danish_date(date_type.fromisoformat(plan.adopted))}"
+        status += f" ({plan.council_ref})" if plan.council_ref else ""
     return Cover(
         slug=slug,
         name=area.name,
@@ -92,6 +95,16 @@ def cover(slug: str, stamp: dict, date: datetime) -> Cover:
     )
 
 
+def article_source(page_html: str) -> str:
+    """The page's <article class="bd-article"> element as it is in the HTML: what a PDF shows,
+    without the parts of the page that change with every build (the footer's commit)."""
+    start = page_html.find(ARTICLE)
+    end = page_html.find("</article>", start)
+    if start < 0 or end < 0:
+        raise ValueError(f"the page has no {ARTICLE}")
+    return page_html[start : end + len("</article>")]
+
+
 def article(page_html: str) -> BeautifulSoup:
     """The page's main content as <main>, without web chrome (DROP) or the interactive map (its
     static counterparts, the area and problem maps, stay); links to other pages of the site
@@ -99,7 +112,7 @@ def article(page_html: str) -> BeautifulSoup:
     soup = BeautifulSoup(page_html, "html.parser")
     main = soup.select_one("article.bd-article")
     if main is None:
-        raise ValueError("the page has no <article class='bd-article'>")
+        raise ValueError(f"the page has no {ARTICLE}")
     for el in main.select("div.kort"):
         (el.find_parent("div", class_="cell") or el).decompose()
     for el in main.select(", ".join(DROP)):
@@ -135,7 +148,7 @@ def cover_html(c: Cover) -> str:
     facts = "".join(f'<tr><th scope="row">{k}</th><td{attr}>{html.escape(v)}</td></tr>' for k, v, attr in rows)
     return (
         '<section class="cover"><p class="series">Udsatte byområder i København</p>'
-        f"<h1>Udviklingsplan for {html.escape(c.name)}</h1><table>{facts}</table>"
+        f'<h1>Udviklingsplan for <span class="name">{html.escape(c.name)}</span></h1><table>{facts}</table>'
         '<p class="note">Bygget på Københavns Kommunes åbne data og Statistikbanken; ikke en udgivelse fra '
         "Københavns Kommune. Indholdet er det samme som på områdets side på webstedet, uden det interaktive "
         "kort. Kilder og kontrolsummer står på webstedets side »Data og kilder«.</p></section>"
@@ -156,16 +169,17 @@ def print_html(page_html: str, c: Cover) -> str:
     return f'<!doctype html><html lang="da"><head>{head}</head><body>{body}</body></html>'
 
 
-def images(doc: str, page: Path) -> list[Path]:
-    """The local files the document's <img> elements show, resolved against the page's folder."""
-    srcs = re.findall(r'<img [^>]*src="([^"]+)"', doc)
+def images(source: str, page: Path) -> list[Path]:
+    """The local files the <img> elements show, resolved against the page's folder."""
+    srcs = re.findall(r'<img [^>]*src="([^"]+)"', source)
     return [(page.parent / html.unescape(s)).resolve() for s in srcs if not s.startswith(("data:", "http"))]
 
 
-def pdf_key(doc: str, files: list[Path]) -> str:
-    """sha256 of everything a PDF is made from (image files by name and content)."""
+def pdf_key(source: str, c: Cover, files: list[Path]) -> str:
+    """sha256 of everything a PDF is made from: the article, the cover, the images (by name and
+    content), the stylesheet, this module and the WeasyPrint version."""
     h = hashlib.sha256()
-    for part in (doc, STYLESHEET.read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")):
+    for part in (source, repr(c), STYLESHEET.read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")):
         h.update(part.encode() + b"\x00")
     h.update(version("weasyprint").encode())
     for f in files:
@@ -204,12 +218,20 @@ def render(doc: str, page: Path, key: str) -> bytes:
     return pdf
 
 
-def _render_job(doc: str, page: Path, key: str) -> tuple[bytes | None, str, float]:
+@dataclass(frozen=True)
+class Job:
+    cover: Cover
+    source: str  # the page's article (article_source)
+    page: Path
+    key: str
+
+
+def _render_job(job: Job) -> tuple[bytes | None, str, float]:
     """(pdf, error, seconds), the error as one line of text so that it always comes back from a
     worker process; the caller names the area."""
     t0 = time.perf_counter()
     try:
-        return render(doc, page, key), "", time.perf_counter() - t0
+        return render(print_html(job.source, job.cover), job.page, job.key), "", time.perf_counter() - t0
     except Exception as err:
         return None, f"{type(err).__name__}: {' '.join(str(err).split())}", time.perf_counter() - t0
 
@@ -235,42 +257,43 @@ def keep(slug: str, key: str, pdf: bytes) -> Path:
     return path
 
 
-def prepare(stage: Path, stamp: dict) -> list[tuple[Cover, str, Path, str]]:
-    """(cover, print document, page file, key) for every area page of the staged site."""
+def prepare(stage: Path, stamp: dict) -> list[Job]:
+    """What to render for every area page of the staged site, and its key (cheap: no parsing)."""
     date = build_date(stamp["commit"])
     jobs = []
     for ch in (ch for ch in book.chapters() if ch.area):
         c = cover(ch.area, stamp, date)
         page = stage / f"{ch.docname}.html"
         try:
-            doc = print_html(page.read_text(encoding="utf-8"), c)
-            files = images(doc, page)
+            source = article_source(page.read_text(encoding="utf-8"))
+            files = images(source, page)
             missing = [str(f.relative_to(stage) if f.is_relative_to(stage) else f) for f in files if not f.is_file()]
             if missing:
                 raise FileNotFoundError(f"images missing from the site: {', '.join(missing)}")
         except (OSError, ValueError) as err:
             raise failed(c, f"{type(err).__name__}: {err}") from None
-        jobs.append((c, doc, page, pdf_key(doc, files)))
+        jobs.append(Job(c, source, page, pdf_key(source, c, files)))
     return jobs
 
 
-def render_all(todo, jobs: int) -> dict[str, tuple[Path, float]]:
-    """Render the PDFs not in the cache, in parallel processes when there are several."""
-    done = {}
+def render_all(todo: list[Job], jobs: int) -> dict[str, float]:
+    """Render the PDFs into the cache, in parallel processes when there are several; returns the
+    seconds per area."""
     if len(todo) == 1 or jobs == 1:
-        results = [_render_job(doc, page, key) for _, doc, page, key in todo]
+        results = [_render_job(job) for job in todo]
     else:
         with cf.ProcessPoolExecutor(max_workers=min(len(todo), jobs)) as pool:
             try:
-                futures = [pool.submit(_render_job, doc, page, key) for _, doc, page, key in todo]
-                results = [f.result() for f in futures]
+                results = [f.result() for f in [pool.submit(_render_job, job) for job in todo]]
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-    for (c, _, _, key), (pdf, error, seconds) in zip(todo, results, strict=True):
+    done = {}
+    for job, (pdf, error, seconds) in zip(todo, results, strict=True):
         if error:
-            raise failed(c, error)
-        done[c.slug] = (keep(c.slug, key, pdf), seconds)
+            raise failed(job.cover, error)
+        keep(job.cover.slug, job.key, pdf)
+        done[job.cover.slug] = seconds
     return done
 
 
@@ -279,16 +302,16 @@ def write_all(stage: Path, stamp: dict, log, jobs: int | None = None) -> dict[st
     seconds per area (None: reused from the cache). Raises BuildError naming the area."""
     t0 = time.perf_counter()
     prepared = prepare(stage, stamp)
-    todo = [job for job in prepared if not cached_pdf(job[0].slug, job[3]).is_file()]
+    todo = [job for job in prepared if not cached_pdf(job.cover.slug, job.key).is_file()]
     rendered = render_all(todo, jobs or os.cpu_count() or 1) if todo else {}
     out = stage / paths.PDF_FOLDER
     out.mkdir(parents=True, exist_ok=True)
-    for c, _, _, key in prepared:
-        shutil.copyfile(cached_pdf(c.slug, key), out / f"{c.slug}.pdf")
-    times = ", ".join(f"{slug} {s:.1f} s" for slug, (_, s) in rendered.items())
+    for job in prepared:
+        shutil.copyfile(cached_pdf(job.cover.slug, job.key), out / f"{job.cover.slug}.pdf")
+    times = ", ".join(f"{slug} {s:.1f} s" for slug, s in rendered.items())
     log(
         f"council PDFs: {len(rendered)} rendered"
         + (f" ({times})" if times else "")
         + f", {len(prepared) - len(rendered)} reused, in {time.perf_counter() - t0:.1f} s"
     )
-    return {c.slug: rendered[c.slug][1] if c.slug in rendered else None for c, *_ in prepared}
+    return {job.cover.slug: rendered.get(job.cover.slug) for job in prepared}
