@@ -11,9 +11,10 @@ page numbers, ``break-inside``. It writes real, searchable vector text with subs
 hyphenation (Pyphen) and a tagged PDF; with the metadata dates and file identifier fixed, the
 same input gives the same bytes.
 
-Incremental: a PDF is keyed by the sha256 of its print HTML, the images it shows, the stylesheet,
-this module and the WeasyPrint version; a PDF whose key is unchanged is copied from ``.cache/pdf``,
-the others are rendered in parallel processes.
+Incremental: a PDF is keyed by the sha256 of the page's article HTML, its cover, the images it
+shows, the stylesheet, this module and the WeasyPrint version; a PDF whose key is unchanged is
+copied from ``.cache/pdf`` (no parsing, no rendering), the others are rendered in parallel
+processes (about 1.5 s of CPU each).
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from datetime import UTC, datetime
 from datetime import date as date_type
 from importlib.metadata import version
 from pathlib import Path
-
-from bs4 import BeautifulSoup
+from typing import TYPE_CHECKING
 
 from . import book, paths, plans, reference, wording
 from .errors import BuildError
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 STYLESHEET = paths.BOOK / "_static" / "plan-pdf.css"
 CACHE = paths.CACHE / "pdf"
@@ -105,10 +108,12 @@ def article_source(page_html: str) -> str:
     return page_html[start : end + len("</article>")]
 
 
-def article(page_html: str) -> BeautifulSoup:
+def article(page_html: str) -> Tag:
     """The page's main content as <main>, without web chrome (DROP) or the interactive map (its
     static counterparts, the area and problem maps, stay); links to other pages of the site
     become plain text, as they would not work on paper."""
+    from bs4 import BeautifulSoup  # only when a PDF is rendered
+
     soup = BeautifulSoup(page_html, "html.parser")
     main = soup.select_one("article.bd-article")
     if main is None:
@@ -126,7 +131,7 @@ def article(page_html: str) -> BeautifulSoup:
     return main
 
 
-def contents(main: BeautifulSoup) -> str:
+def contents(main: Tag) -> str:
     """The contents list: the h2 and h3 sections, each with its page number (target-counter)."""
     items = [
         f'<li class="level-{h.name[1]}"><a href="#{h.parent["id"]}">{html.escape(h.get_text(" ", strip=True))}</a></li>'
@@ -237,7 +242,7 @@ def _render_job(job: Job) -> tuple[bytes | None, str, float]:
 
 
 def failed(c: Cover, why: str) -> BuildError:
-    return BuildError(f"the council PDF of {c.name} ({c.slug}) could not be made: {why}; the site is not published")
+    return BuildError(f"the council PDF of {c.name} ({c.slug}) failed: {why}; the published site is unchanged")
 
 
 def cached_pdf(slug: str, key: str) -> Path:
@@ -288,13 +293,13 @@ def render_all(todo: list[Job], jobs: int) -> dict[str, float]:
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-    done = {}
-    for job, (pdf, error, seconds) in zip(todo, results, strict=True):
+    for job, (pdf, _, _) in zip(todo, results, strict=True):
+        if pdf is not None:
+            keep(job.cover.slug, job.key, pdf)  # the good ones are kept even when another failed
+    for job, (_, error, _) in zip(todo, results, strict=True):
         if error:
             raise failed(job.cover, error)
-        keep(job.cover.slug, job.key, pdf)
-        done[job.cover.slug] = seconds
-    return done
+    return {job.cover.slug: seconds for job, (_, _, seconds) in zip(todo, results, strict=True)}
 
 
 def write_all(stage: Path, stamp: dict, log, jobs: int | None = None) -> dict[str, float | None]:

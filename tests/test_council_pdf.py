@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from analysis import build, council_pdf, paths, plans, reference
-from analysis.errors import BuildError
+from analysis.errors import BuildError, describe
 from analysis.plan_format import Plan
 
 AREAS = [a.slug for a in reference.areas()]
@@ -330,6 +330,23 @@ def test_unchanged_pdfs_are_reused_and_a_changed_page_is_rendered_again(built_si
     council_pdf.write_all(stage, STAMP, log=lambda _: None, jobs=1)
     assert rendered == ["noerrebro"]
     assert (stage / "pdf" / "noerrebro.pdf").read_bytes().startswith(b"%PDF-fake")
+
+
+def test_a_render_error_names_the_area_in_one_line_and_keeps_the_other_pdfs(built_site, tmp_path, monkeypatch):
+    stage = Path(shutil.copytree(built_site.resolve(), tmp_path / "stage"))
+    monkeypatch.setattr(council_pdf, "CACHE", tmp_path / "cache")
+
+    def render(doc, page, key):
+        if Path(page).stem == "noerrebro":
+            raise ValueError("Ignored `colour: red`\n at 1:2")
+        return b"%PDF-fake"
+
+    monkeypatch.setattr(council_pdf, "render", render)
+    with pytest.raises(BuildError) as err:
+        council_pdf.write_all(stage, STAMP, log=lambda _: None, jobs=1)
+    assert describe(err.value).count("\n") == 0
+    assert "Nørrebro (noerrebro)" in str(err.value) and "Ignored `colour: red` at 1:2" in str(err.value)
+    assert len(list((tmp_path / "cache").glob("*.pdf"))) == len(AREAS) - 1
 
 
 def test_a_failed_pdf_stops_the_build_with_one_line_and_keeps_the_published_site(built_site, tmp_path, monkeypatch):
