@@ -25,6 +25,7 @@ from analysis.plan_format import Plan
 
 AREAS = [a.slug for a in reference.areas()]
 A4 = (595.28, 841.89)  # points
+MARGIN = 18 / 25.4 * 72  # the left and right page margins of book/_static/plan-pdf.css (18 mm) in points
 MIN_PAGES, MAX_PAGES = 5, 30
 # h2/h3 of every area page (book/templates/area.md); the contents list must give each a page.
 SECTIONS = ["Kort fortalt", "Indledning", "Problemer", "Potentialer", "Udvikling", "Forandringsstrategi", "Opfølgning"]
@@ -171,17 +172,28 @@ def page_texts(slug: str) -> list[str]:
 
 
 @functools.cache
-def drawn_images(slug: str) -> list[int]:
-    """How many images each page draws (pypdf lists the images of the shared resources on every
-    page, so this asks PDFium, which follows the pages' content streams)."""
+def layout(slug: str) -> list[tuple[int, float, float]]:
+    """Per page: how many images it draws, and the left and right edges of its text in points.
+    (pypdf lists the images of the shared resources on every page; PDFium follows each page's
+    content stream.)"""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     doc = pdfium.PdfDocument(paths.BUILD / "html" / paths.PDF_FOLDER / f"{slug}.pdf")
     try:
-        return [len(list(page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=5))) for page in doc]
+        out = []
+        for page in doc:
+            text = page.get_textpage()
+            rects = [text.get_rect(i) for i in range(text.count_rects())]
+            images = len(list(page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=5)))
+            out.append((images, min(r[0] for r in rects), max(r[2] for r in rects)))
+        return out
     finally:
         doc.close()
+
+
+def drawn_images(slug: str) -> list[int]:
+    return [images for images, _, _ in layout(slug)]
 
 
 def squash(text: str) -> str:
@@ -212,6 +224,13 @@ def test_area_pdf_is_a4_numbered_and_has_text_on_every_page(slug, built_site):
         assert f"Side {i} af {n}" in text, f"{slug} page {i} has no page number 'Side {i} af {n}'"
         body = text.replace(f"Side {i} af {n}", "").strip()
         assert len(body) > 200 or images, f"{slug} page {i} is (nearly) empty: {body!r}"
+
+
+@pytest.mark.parametrize("slug", AREAS)
+def test_tables_and_text_fit_the_a4_column(slug, built_site):
+    """Nothing sticks out into the margins (a table too wide for A4 would)."""
+    for i, (_, left, right) in enumerate(layout(slug), 1):
+        assert left >= MARGIN - 1 and right <= A4[0] - MARGIN + 1, f"{slug} page {i}: text from {left} to {right} pt"
 
 
 @pytest.mark.parametrize("slug", AREAS)
