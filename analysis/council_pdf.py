@@ -132,12 +132,14 @@ def article(page_html: str) -> Tag:
 
 
 def contents(main: Tag) -> str:
-    """The contents list: the h2 and h3 sections, each with its page number (target-counter)."""
-    items = [
-        f'<li class="level-{h.name[1]}"><a href="#{h.parent["id"]}">{html.escape(h.get_text(" ", strip=True))}</a></li>'
-        for h in main.select("section > h2, section > h3")
-        if h.parent.get("id")
-    ]
+    """The contents list: the h2 and h3 headings (sections, and the area goals, which the page
+    shows as headings with an id of their own), each with its page number (target-counter)."""
+    items = []
+    for h in main.select("h2, h3"):
+        target = h.get("id") or (h.parent.get("id") if h.parent.name == "section" else None)
+        if target:
+            text = html.escape(h.get_text(" ", strip=True))
+            items.append(f'<li class="level-{h.name[1]}"><a href="#{target}">{text}</a></li>')
     return f'<nav class="contents"><p class="title">Indhold</p><ol>{"".join(items)}</ol></nav>'
 
 

@@ -48,7 +48,7 @@ PAGE = """<html><body><nav class="bd-sidebar">Menu <a href="../../search.html">S
 <div class="cell"><div class="cell_output"><div class="kort" data-src="x"><noscript>Kræver JavaScript</noscript></div>
 </div></div>
 <div class="tabel-wrap" tabindex="0"><table class="tabel"><tr><td>42,1 %</td></tr></table></div>
-<section id="problemer"><h3>Problemer</h3><p>Lav indkomst.
+<section id="problemer"><h3>Problemer</h3><h3 class="rubric" id="maal-1">Mål 1</h3><p>Lav indkomst.
 <span class="downloads">Hent data: <a href="../../../data/x.csv" download>CSV</a></span> Dataversion abc.</p>
 </section></section></article><footer>Version 1</footer></body></html>"""
 
@@ -100,6 +100,7 @@ def test_contents_lists_the_sections_in_reading_order_with_links():
         ("2", "kort-fortalt", "Kort fortalt"),
         ("2", "i-dag", "Området i dag"),
         ("3", "problemer", "Problemer"),
+        ("3", "maal-1", "Mål 1"),
     ]
 
 
@@ -253,7 +254,8 @@ def test_contents_list_gives_the_page_of_every_section(slug, built_site):
     assert texts[1].lstrip().startswith("Indhold"), f"{slug}: page 2 is not the contents list"
     listed = dict(re.findall(r"^\s*(.+?)[\s.]*\.{3,}\s*(\d+)\s*$", texts[1], re.M))
     name = reference.area(slug).name
-    for section in [*SECTIONS, f"{name} i dag"]:
+    goals = [g.title for g in plans.load(slug).goals]  # shown as headings under Forandringsstrategi
+    for section in [*SECTIONS, f"{name} i dag", *goals]:
         assert section in listed, f"{slug}: {section!r} not in the contents list {listed}"
         number = int(listed[section])
         assert 3 <= number <= len(texts), f"{slug}: {section} on page {number}"
