@@ -558,6 +558,7 @@ def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
     sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
     sources += theme_files()
+    sources.append(paths.ROOT / "analysis" / "council_pdf.py")  # the council PDFs (their stylesheet is in _static)
     return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
 
 
@@ -725,6 +726,9 @@ def publish_site(stamp: dict, site: Path, log) -> None:
         shutil.copytree(work / "_build" / "html", stage, symlinks=True)
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
+        from .council_pdf import write_all  # an A4 PDF of each area plan, published with the site
+
+        write_all(stage, stamp, log)
         publish(stage, site)
         cache.store("site", key)
     except BaseException:

@@ -93,3 +93,12 @@ def downloads(slug: str | None, depth: int) -> str:
     ]
     items = " · ".join(f'<a href="{up}data/{f}" download>{t}</a>' for f, t in links)
     return f'<span class="downloads">Hent data: {items}</span>'
+
+
+def pdf_link(slug: str, depth: int) -> HTML:
+    """The link to the area's council PDF (made by analysis.council_pdf after the book is built),
+    relative to a page `depth` folders below the site root."""
+    href = "../" * depth + f"{paths.PDF_FOLDER}/{slug}.pdf"
+    return HTML(
+        f'<p class="pdf-link"><a href="{href}" type="application/pdf">Hent planen som PDF (A4, til byrådet)</a></p>'
+    )

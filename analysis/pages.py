@@ -58,6 +58,9 @@ class AreaPage:
         names = self.res.bydele.set_index("bydel_nr")["navn"]
         return [names[b] for b in self.area.bydele]
 
+    def pdf_link(self):
+        return display.pdf_link(self.slug, depth=3)
+
     # --- Kort fortalt --------------------------------------------------------------------------------
 
     def in_brief(self):

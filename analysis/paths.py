@@ -17,3 +17,4 @@ SITE_DATA = SITE_EXTRA / "data"  # open-data downloads: _build/html/data/
 MEMBERS = REFERENCE / "area_members.csv"
 EDITIONS = ROOT / "editions"  # the published editions, committed (python -m analysis publish)
 FIGURES_DIR = BOOK / "chapters" / "figures"  # figures saved by the chapters, referenced as /book/chapters/figures
+PDF_FOLDER = "pdf"  # the council PDFs in the site: <site>/pdf/<slug>.pdf (analysis.council_pdf)
