@@ -324,6 +324,7 @@ def execute_chapter(kernel: kernels.WarmKernel, chapter: book.Chapter, derived: 
         figures=figures,
         plan=items,
         notebook=registry.sha256_of(chapter.path),
+        seconds=round(time.perf_counter() - t0, 1),
     )
     return time.perf_counter() - t0
 
@@ -429,7 +430,9 @@ def execute_all(pool, todo, derived: Path, code: str, log) -> list[ChapterResult
     from tqdm import tqdm
 
     results = []
-    futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch, _ in todo}
+    # longest first (by the last run; new chapters first of all), so no worker is left with a long one at the end
+    longest_first = sorted((ch for ch, _ in todo), key=lambda ch: -cache.record(step(ch)).get("seconds", 1e9))
+    futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch in longest_first}
     bar = tqdm(
         total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()
     )
