@@ -19,9 +19,10 @@ from pathlib import Path
 
 from . import paths
 
-# Modules that run the build but never change a result (changing them re-runs nothing); glossary.py
-# runs in Sphinx when it writes the pages and counts as the site's look (build.theme_files).
-ORCHESTRATION = {"__main__.py", "lock.py", "kernels.py", "update.py", "cache.py", "glossary.py"}
+# Modules that run the build but never change a chapter (changing them re-runs none): glossary.py
+# runs in Sphinx when it writes the pages and counts as the site's look (build.theme_files);
+# council_pdf.py makes the PDFs from the built pages and is part of the site's key (build.site_key).
+ORCHESTRATION = {"__main__.py", "lock.py", "kernels.py", "update.py", "cache.py", "glossary.py", "council_pdf.py"}
 
 
 def digest_text(*parts: str) -> str:

@@ -7,6 +7,9 @@ it); :func:`analysis.display.figure` saves both, with alt text and a caption tha
 and every text is at least MIN_FONT points, so that on a 390 px phone, where the image is shrunk to
 the column (about 342 px), no text is smaller than 11 px; on a desktop they are shown at their own
 size.
+
+One module of a little over 400 lines: the charts share the palette, the sizes, the map helpers and
+the table each one carries, and a reviewer reads them side by side.
 """
 
 from __future__ import annotations
@@ -72,20 +75,23 @@ def _figure(height: float, source: str = SOURCE, **kw):
 NO_NUMBER = "Bemærkning"  # the column that says why a value is empty
 
 
-def _no_number_reason(roder: pd.DataFrame, has: pd.Series) -> pd.Series:
-    """Why a rode is grey ("ingen tal") on a map: too few residents, else no figure in the source."""
+def _no_number_reason(roder: pd.DataFrame, has: pd.Series, hidden: pd.Series | None = None) -> pd.Series:
+    """Why a rode is grey ("ingen tal") on a map: too few residents, withheld by disclosure control
+    (as in the open data), else no figure in the source."""
     few = roder["residents"].fillna(0) < disclosure.MIN_RESIDENTS
     reason = np.where(few, "ingen tal: " + disclosure.REASON_FEW_RESIDENTS, "ingen tal i kilden")
+    if hidden is not None:
+        reason = np.where(~few & hidden, "ingen tal: " + disclosure.REASON_HIDDEN, reason)
     return pd.Series(np.where(has, "", reason), index=roder.index)
 
 
-def _rode_table(roder: gpd.GeoDataFrame, values: dict, has: pd.Series, outline=None) -> pd.DataFrame:
+def _rode_table(roder: gpd.GeoDataFrame, values: dict, has: pd.Series, outline=None, hidden=None) -> pd.DataFrame:
     """One row per rode on a map: number, name, the plotted values, inside the outline, reason."""
     table = pd.DataFrame({"Rodenummer": roder["rode_nr"], "Rodenavn": roder["rodenavn"], **values})
     if outline is not None:
         inside = roder.geometry.representative_point().within(outline.union_all())
         table["Inden for områdegrænsen (sort linje)"] = np.where(inside, "ja", "nej")
-    table[NO_NUMBER] = _no_number_reason(roder, has)
+    table[NO_NUMBER] = _no_number_reason(roder, has, hidden)
     return table.sort_values("Rodenummer").reset_index(drop=True)
 
 
@@ -119,12 +125,15 @@ def index_map(
     outline: gpd.GeoDataFrame | None = None,
     bydele: gpd.GeoDataFrame | None = None,
     focus: gpd.GeoDataFrame | None = None,
+    hidden: pd.Series | None = None,
 ):
-    """Choropleth of an index (city = 100) in fixed classes; grey = no data (or too few residents)."""
+    """Choropleth of an index (city = 100) in fixed classes; grey = no data, too few residents, or
+    (``hidden``, a mask of roder) a value the open data withhold by disclosure control."""
     fig, ax = _map_axes(7.6)
     cmap = ListedColormap(INDEX_COLOURS)
     norm = BoundaryNorm(INDEX_BINS[:-1] + [1e9], cmap.N)
-    has = roder[column].notna()
+    hidden = pd.Series(False, index=roder.index) if hidden is None else hidden.reindex(roder.index, fill_value=False)
+    has = roder[column].notna() & ~hidden
     roder[~has].plot(ax=ax, color="#d9d9d9", edgecolor="white", linewidth=0.3, hatch="///")
     roder[has].plot(ax=ax, column=column, cmap=cmap, norm=norm, edgecolor="white", linewidth=0.3)
     if bydele is not None:
@@ -146,7 +155,7 @@ def index_map(
     # after disclosure control)
     classes = pd.cut(roder[column], INDEX_BINS, right=False, labels=INDEX_LABELS).astype(object)
     values = {f"{title}: klasse (København = 100)": classes.where(has, None)}
-    fig.data = _rode_table(roder, values, has, outline)
+    fig.data = _rode_table(roder, values, has, outline, hidden)
     return fig
 
 

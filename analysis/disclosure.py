@@ -34,6 +34,7 @@ REASON_FEW_RESIDENTS = f"færre end {MIN_RESIDENTS} beboere"
 REASON_UNKNOWN_RESIDENTS = "antal beboere ukendt"
 REASON_SMALL_COUNT = f"antal under {MIN_COUNT}"
 REASON_OTHER_YEAR = "skjult i et andet år (ensartet tidsserie)"
+REASON_HIDDEN = "skjult af diskretionering, som i de åbne data"
 
 
 def is_small_count(values: pd.Series) -> pd.Series:

@@ -165,11 +165,21 @@ class AreaPage:
         col = f"index_{top['indicator']}"
         base = reference.delineation().baseline_year
         geom = self.res.areas[self.res.areas["slug"] == self.slug]
-        shown = self.roder[self.roder["residents"] >= reference.param("disclosure", "min_residents")]
+        hidden = self.res.hidden_roder(top["indicator"], base)  # as the open data and the web map
+        shown = self.roder[
+            (self.roder["residents"] >= reference.param("disclosure", "min_residents"))
+            & ~hidden.reindex(self.roder.index)
+        ]
         worst = shown.sort_values(col, ascending=False).head(3)
         return display.figure(
             charts.index_map(
-                self.res.roder, col, f"{top['label']}, indeks {base}", outline=geom, bydele=self.res.bydele, focus=geom
+                self.res.roder,
+                col,
+                f"{top['label']}, indeks {base}",
+                outline=geom,
+                bydele=self.res.bydele,
+                focus=geom,
+                hidden=hidden,
             ),
             f"{self.slug}-problemkort",
             alt=f"Kort over roderne i og omkring {self.area.name}, farvet efter indeks for "

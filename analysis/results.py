@@ -51,6 +51,19 @@ class Results:
         """Monte Carlo draws behind the sensitivity results."""
         return int(self.roder["n_draws"].max())
 
+    @cached_property
+    def published_indicators(self) -> pd.DataFrame:
+        """The indicators as the open data publish them (after disclosure control)."""
+        from .outputs import suppressed_indicators
+
+        return suppressed_indicators(self.folder)
+
+    def hidden_roder(self, indicator: str, year: int) -> pd.Series:
+        """Mask of the roder (rows of ``roder``) whose rate the open data withhold for that year."""
+        t = self.published_indicators
+        t = t[(t["level"] == "rode") & (t["indicator"] == indicator) & (t["year"] == year) & t["suppressed"]]
+        return self.roder["rode_nr"].astype(str).isin(set(t["unit_id"].astype(str)))
+
     def area_roder(self, slug: str) -> gpd.GeoDataFrame:
         return self.roder[self.roder["rode_nr"].isin(self.members.loc[self.members["slug"] == slug, "rode_nr"])]
 

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Text
 
-from analysis import charts, results, trends
+from analysis import charts, reference, results, trends
 from analysis.pages import AreaPage
 
 PHONE_COLUMN_PX = 342  # the article column at 390 px
@@ -80,3 +80,38 @@ def test_spread_labels_keeps_a_gap_and_order():
     assert charts.spread_labels([10.0, 10.5, 11.0], gap=1.0) == pytest.approx([9.5, 10.5, 11.5])
     # already apart: unchanged
     assert charts.spread_labels([1.0, 5.0], gap=1.0) == pytest.approx([1.0, 5.0])
+
+
+def test_index_map_greys_a_rode_the_open_data_withhold():
+    """A map class is a rate in disguise: a rode whose rate disclosure control withholds gets none."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    roder = gpd.GeoDataFrame(
+        {"rode_nr": [1, 2], "rodenavn": ["A", "B"], "residents": [500, 500], "index_x": [150.0, 80.0]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs="EPSG:25832",
+    )
+    fig = charts.index_map(roder, "index_x", "T", hidden=pd.Series([True, False]))
+    table = fig.data.set_index("Rodenummer")
+    plt.close(fig)
+    assert pd.isna(table.loc[1, "T: klasse (København = 100)"])
+    assert "diskretionering" in table.loc[1, charts.NO_NUMBER]
+    assert table.loc[2, "T: klasse (København = 100)"] == charts.INDEX_LABELS[1]  # 80 is in the second class
+    assert table.loc[2, charts.NO_NUMBER] == ""
+
+
+def test_hidden_roder_are_those_without_a_rate_in_the_open_data(built_site):
+    """The mask the static maps use agrees with the published indicators.csv."""
+    import pandas as pd
+
+    res = results.Results()
+    published = pd.read_csv(built_site / "data" / "indicators.csv", dtype={"unit_id": str})
+    year = reference.delineation().baseline_year
+    rows = published[(published["level"] == "rode") & (published["indicator"] == "non_western")]
+    rows = rows[rows["year"] == year]
+    withheld = set(rows.loc[rows["rate"].isna() & rows["suppressed"], "unit_id"])
+    mask = res.hidden_roder("non_western", year)
+    assert set(res.roder.loc[mask, "rode_nr"].astype(str)) == withheld
+    assert withheld  # the test would be empty otherwise

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import pytest
 from pypdf import PdfReader
 
-from analysis import build, council_pdf, paths, plans, reference
+from analysis import build, cache, council_pdf, paths, plans, reference
 from analysis.errors import BuildError, describe
 from analysis.plan_format import Plan
 
@@ -143,11 +143,12 @@ def test_pdf_code_and_stylesheet_republish_the_site_but_rerun_no_chapter(monkeyp
         seen.append({Path(f).resolve() for f in files})
         return "digest"
 
-    monkeypatch.setattr(build, "digest_files", spy)
+    monkeypatch.setattr(build, "digest_files", spy)  # the site's key
+    monkeypatch.setattr(cache, "digest_files", spy)  # the chapters' code
     module, stylesheet = (paths.ROOT / "analysis" / "council_pdf.py").resolve(), council_pdf.STYLESHEET.resolve()
     build.site_key(STAMP)
     assert {module, stylesheet} <= seen[-1]
-    build.code_digest()
+    cache.code_digest()
     assert module not in seen[-1] and (paths.ROOT / "analysis" / "pages.py").resolve() in seen[-1]
 
 
