@@ -132,13 +132,9 @@ def test_noop_rebuild_executes_nothing(built_site, monkeypatch):
     assert {r.status for r in results} == {"reused"}
 
 
-def test_failing_chapter_reports_cell_and_keeps_published_site(tmp_path, monkeypatch, built_site):
+def test_failing_chapter_reports_cell_and_keeps_published_site(tmp_path, monkeypatch, built_site, published_site):
     _template_dir(tmp_path, monkeypatch)
-    site = tmp_path / "html"
-    good = tmp_path / "good"
-    good.mkdir()
-    (good / "index.html").write_text("good")
-    site.symlink_to(good)
+    site = published_site
     monkeypatch.setattr(book, "chapters", lambda: [book.Chapter("broken-test", "broken", {"area": "y"})])
     monkeypatch.setattr(book.Chapter, "path", property(lambda self: tmp_path / "out" / f"{self.name}.ipynb"))
     with pytest.raises(build.BuildError) as err:
@@ -150,12 +146,8 @@ def test_failing_chapter_reports_cell_and_keeps_published_site(tmp_path, monkeyp
     assert not (tmp_path / "out" / "broken-test.ipynb").exists()  # no half-written chapter
 
 
-def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatch, built_site):
-    site = tmp_path / "html"
-    good = tmp_path / "sites" / "good"
-    good.mkdir(parents=True)
-    (good / "index.html").write_text("good")
-    site.symlink_to(good)
+def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatch, built_site, published_site):
+    site = published_site
 
     def interrupted(work, config, log):
         (work / "_build" / "html").mkdir(parents=True)
