@@ -70,6 +70,3 @@ def store(step: str, key: str, **info) -> None:
     tmp.write_text(json.dumps({"key": key, **info}, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, f)
 
-
-def forget(step: str) -> None:
-    _file(step).unlink(missing_ok=True)

@@ -72,9 +72,12 @@ class AreaPage:
             f"{reference.indicator(top['indicator']).phrase}: {fmt.percent(top['area'])} mod "
             f"{fmt.percent(top['rest'])} ({top['year']}).",
             wording.trend_text(self.summary),
-            f"Planen ({wording.PLAN_STATUS[self.plan.status].lower()}) har {len(self.plan.goals)} mål med "
-            f"{len(self.status)} delmål"
-            + (f": {tables.status_counts(self.status['status'])}." if len(self.status) else "."),
+            wording.plan_in_brief(
+                self.plan.status,
+                len(self.plan.goals),
+                len(self.status),
+                tables.status_counts(self.status["status"]) if len(self.status) else "",
+            ),
         ]
         verdicts = {r.indicator: wording.trend_verdict(r) for r in self.summary.itertuples()}
         figures = [

@@ -239,6 +239,15 @@ def measure_text(kind: str, name: str) -> str:
     return name
 
 
+def plan_in_brief(status: str, goals: int, targets: int, counts: str) -> str:
+    """The plan in one sentence for "Kort fortalt", e.g. "Planen (vedtaget) har 3 mål med 5 delmål: …"."""
+    if not goals:
+        return f"Planen ({PLAN_STATUS[status].lower()}) har endnu ingen egne mål med delmål, der kan følges i tallene."
+    return f"Planen ({PLAN_STATUS[status].lower()}) har {goals} mål med {targets} delmål" + (
+        f": {counts}." if counts else "."
+    )
+
+
 # --- revision notes ---------------------------------------------------------------------------------
 
 INPUT_NAMES = {

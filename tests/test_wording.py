@@ -48,3 +48,11 @@ def test_potential_text_below_and_at_the_city_level():
         "Det ligger på niveau med byen for lav/ingen uddannelse (20,0\xa0% mod 20,0\xa0% i hele byen)."
     )
     assert wording.potential_text(comp.iloc[2:]).startswith("Området ligger over byens niveau på alle")
+
+
+def test_plan_in_brief_does_not_count_zero_goals():
+    assert wording.plan_in_brief("udkast", 0, 0, "") == (
+        "Planen (udkast) har endnu ingen egne mål med delmål, der kan følges i tallene."
+    )
+    expected = "Planen (vedtaget) har 2 mål med 3 delmål: 1 nået, 2 grå."
+    assert wording.plan_in_brief("vedtaget", 2, 3, "1 nået, 2 grå") == expected
