@@ -128,10 +128,18 @@ def inputs_for(chapter: book.Chapter, data: str, code: str) -> dict[str, str]:
         "parameters": json.dumps(chapter.parameters, sort_keys=True),
         "data": data,
         "code": code,
-        # by file name and content, wherever the plans folder is
-        "plan": digest_text(*(f"{f.name}={registry.sha256_of(f)}" for f in chapter.plan_files)),
+        "plan": plan_digest(chapter),
         "edition": last_edition_digest(),  # the revision note compares with it
     }
+
+
+def plan_digest(chapter: book.Chapter) -> str:
+    """The plans a chapter shows, by file name and content (wherever the plans folder is): the
+    whole plan for an area's page, the summary (plans.summary_digest) for the pages that summarise
+    plans, so a planner's edit of the area's own texts re-runs only the area's page."""
+    if chapter.area:
+        return digest_text(*(f"{f.name}={registry.sha256_of(f)}" for f in chapter.plan_files))
+    return digest_text(*(f"{f.name}={plans.summary_digest(f)}" for f in chapter.plan_files))
 
 
 def last_edition_digest() -> str:
@@ -276,6 +284,7 @@ def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) 
             parameters=chapter.parameters,
             engine_name="warm",
             km=kernel.km,
+            kc=kernel.kc,
             kernel_name=KERNEL,
             progress_bar=False,
             request_save_on_cell_execute=False,  # written once, when the chapter is done

@@ -9,7 +9,10 @@ value and what is allowed, and nothing is built from a plan that fails.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -345,6 +348,18 @@ def load(slug: str, where: Path | None = None) -> Plan:
             f"{name}: area {slug!r} has no plan; write one, or run `python -m analysis plan draft --area {slug}`"
         )
     return parse(path.read_text(encoding="utf-8"), name, slug)
+
+
+@functools.cache
+def _summary(path: Path, content: str) -> str:
+    return repr(dataclasses.replace(parse(content, f"plans/{path.name}", path.stem), sections={}))
+
+
+def summary_digest(path: Path) -> str:
+    """What the pages that summarise plans (front page, targets, waves) show of a plan: all of it
+    but the planners' own section texts, which only the area's page shows. An edit of those
+    texts changes this digest not at all, so it re-runs the area's page alone."""
+    return hashlib.sha256(_summary(path, path.read_text(encoding="utf-8")).encode()).hexdigest()
 
 
 def load_all(where: Path | None = None) -> dict[str, Plan]:

@@ -320,6 +320,62 @@ def test_plan_edit_reexecutes_only_the_chapters_that_show_it(tmp_path, monkeypat
     assert "planen" in note and "tilføjet: indsatsen »Lektiecafé i Urbanplanen«" in note
 
 
+def _edit_section_text(folder: Path, slug: str) -> Path:
+    """A planner's edit of the area's own text: one more sentence at the end of the plan file."""
+    path = folder / f"{slug}.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nEn ny sætning fra planlæggerne.\n", encoding="utf-8")
+    return path
+
+
+def test_an_edit_of_the_areas_own_text_leaves_the_summary_pages_current(tmp_path, monkeypatch, built_site):
+    from analysis import plans
+
+    shutil.copytree(plans.folder(), tmp_path / "plans")
+    monkeypatch.setenv(plans.PLANS_ENV, str(tmp_path / "plans"))
+    data, code = (paths.DERIVED / ".raw").read_text(), cache.code_digest()
+    by_name = {c.name: c for c in book.chapters()}
+    assert all(build.chapter_state(c, data, code)[0] == "up to date" for c in by_name.values())
+
+    path = _edit_section_text(tmp_path / "plans", "amager-sundby")
+    assert "En ny sætning" in plans.load("amager-sundby").sections[list(plans.load("amager-sundby").sections)[-1]]
+    stale = sorted(n for n, c in by_name.items() if build.chapter_state(c, data, code)[0] != "up to date")
+    assert stale == ["omraader/amager-sundby"]
+
+    # a change the summaries show (a goal's title) makes them stale too
+    text = path.read_text(encoding="utf-8")
+    title = plans.load("amager-sundby").goals[0].title
+    path.write_text(text.replace(title, title + " (ændret)", 1), encoding="utf-8")
+    stale = sorted(n for n, c in by_name.items() if build.chapter_state(c, data, code)[0] != "up to date")
+    assert stale == ["boelge-2013", "forside", "maal", "omraader/amager-sundby"]
+
+
+def test_the_summary_pages_show_nothing_of_the_areas_own_texts(monkeypatch, built_site):
+    """What lets an edit of those texts skip the summary pages (plans.summary_digest): every
+    function of the front page, the targets page and the wave pages, with each section text
+    replaced by a marker, shows no marker."""
+    import dataclasses
+
+    from analysis import city_pages, plans, reference
+
+    real = plans.load_all()
+    marked = {s: dataclasses.replace(p, sections={k: "MARKØR-TEKST" for k in p.sections}) for s, p in real.items()}
+    assert any(p.sections for p in marked.values())
+    monkeypatch.setattr(plans, "load_all", lambda where=None: marked)
+    monkeypatch.setattr(plans, "load", lambda slug, where=None: marked[slug])
+    waves = [w.year for w in reference.waves()]
+    shown = [
+        city_pages.policy_summary(),
+        city_pages.area_list(),
+        city_pages.policy_status_table(),
+        *city_pages.area_goals(),
+        city_pages.status_legend(),
+        city_pages.no_open_data(),
+        *(f(w) for w in waves for f in (city_pages.wave_intro, city_pages.wave_table, city_pages.wave_policy_texts)),
+    ]  # the maps show no plan; every other call of the front page, targets and wave templates is here
+    text = " ".join(str(getattr(item, "data", item)) for item in shown)
+    assert "Amager" in text and "MARKØR-TEKST" not in text
+
+
 # --- chapter states and the stale-site check ---------------------------------------------------------
 
 
