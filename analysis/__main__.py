@@ -247,8 +247,14 @@ def _plan_parsers(sub) -> None:
         "plans/<slug>.md with goals for the area's largest gaps (status udkast); it needs a build's results.",
     )
     p.add_argument("action", choices=["check", "draft"])
-    p.add_argument("--area", action="append", choices=slugs, default=[], metavar="SLUG",
-                   help=f"area to draft a plan for; one of: {', '.join(slugs)}")
+    p.add_argument(
+        "--area",
+        action="append",
+        choices=slugs,
+        default=[],
+        metavar="SLUG",
+        help=f"area to draft a plan for; one of: {', '.join(slugs)}",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing plan with the draft")
     p.set_defaults(run=cmd_plan, locked=False)
     p = sub.add_parser(

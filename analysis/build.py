@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ import yaml
 
 from . import book, cache, paths, plans, registry
 from .cache import code_digest, digest_files, digest_text
-from .errors import BuildError, SelectionError, StaleError
+from .errors import BuildError, SelectionError, StaleError, UserError
 
 if TYPE_CHECKING:
     import nbformat
@@ -400,22 +401,60 @@ def log_plan(results, todo, log) -> None:
         log(f"  to run   {ch.name} ({why})")
 
 
+IDLE_ENV = "UDSATTE_KERNEL_IDLE_MINUTES"
+IDLE_DEFAULT = 15  # minutes; 0 under CI (nothing is left running there)
+
+
+def kernel_idle_minutes() -> float:
+    """How long a build's warm kernels wait for the next build (kernels.Parking); 0: shut down."""
+    raw = os.environ.get(IDLE_ENV, "0" if os.environ.get("CI") else str(IDLE_DEFAULT))
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = -1.0
+    if not 0 <= minutes < 10_000:
+        raise UserError(
+            f"{IDLE_ENV}={raw!r}: expected the minutes a build's kernels wait for the next build, "
+            f"a number from 0 (shut them down at once) to 9999; default {IDLE_DEFAULT}"
+        )
+    return minutes
+
+
+def parking():
+    """Where kernels are parked (None: switched off), tagged with everything they were started
+    with: all the package's code and reference data, the interpreter, the lock file, the folder
+    and the environment (a plans folder set by UDSATTE_PLANS, for one)."""
+    minutes = kernel_idle_minutes()
+    if not minutes:
+        return None
+    from . import kernels
+
+    files = [*(paths.ROOT / "analysis").glob("*.py"), *paths.REFERENCE.glob("*"), paths.ROOT / "uv.lock"]
+    env = json.dumps(sorted(os.environ.items()))
+    tag = digest_text(digest_files([f for f in files if f.is_file()]), sys.executable, str(paths.ROOT), env)
+    return kernels.Parking(paths.CACHE / "kernels", tag, minutes * 60)
+
+
 @contextlib.contextmanager
 def warm_kernels(jobs: int, todo):
-    """A pool of warm kernels for the chapters to run (none if there is nothing to run); they start
-    at once, so their start-up overlaps whatever the build does before the chapters."""
+    """A pool of warm kernels for the chapters to run (none if there is nothing to run): adopted
+    from the last build or started at once, so their start-up overlaps whatever the build does
+    before the chapters. Parked for the next build when all went well, else shut down."""
     if not todo:
         yield None
         return
     from . import kernels
 
     kernels.reset()
-    pool = kernels.KernelPool(min(jobs, len(todo)), KERNEL, paths.ROOT)
+    pool = kernels.KernelPool(min(jobs, len(todo)), KERNEL, paths.ROOT, parking())
     try:
         yield pool
-    finally:
+    except BaseException:
         pool.close(cancel=True)
         pool.join(STOP_TIMEOUT)
+        raise
+    pool.close()
+    pool.join(STOP_TIMEOUT)
 
 
 def stop(pool, futures) -> None:
@@ -732,15 +771,19 @@ def publish_site(stamp: dict, site: Path, log) -> None:
     work = paths.CACHE / "jupyter-book"
     stage = paths.BUILD / f"staging-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
+    from . import council_pdf  # an A4 PDF of each area plan, published with the site
+
+    # the PDF renderer's imports (about 1 s) are done while Sphinx works in its own process
+    imports = threading.Thread(target=council_pdf.import_renderer, daemon=True)
     try:
+        imports.start()
         config = write_config(stamp, paths.CACHE / "_config.build.yml")
         jupyter_book(work, config, log)
         shutil.copytree(work / "_build" / "html", stage, symlinks=True)
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
-        from .council_pdf import write_all  # an A4 PDF of each area plan, published with the site
-
-        write_all(stage, stamp, log)
+        imports.join()
+        council_pdf.write_all(stage, stamp, log)
         publish(stage, site)
         cache.store("site", key)
     except BaseException:

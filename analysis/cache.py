@@ -69,4 +69,3 @@ def store(step: str, key: str, **info) -> None:
     tmp = f.with_name(f.name + ".tmp")
     tmp.write_text(json.dumps({"key": key, **info}, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, f)
-

@@ -205,6 +205,12 @@ class _Problems(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def import_renderer() -> None:
+    """Import what rendering needs (about 1 s), e.g. in a thread while the site is built."""
+    import bs4  # noqa: F401
+    import weasyprint  # noqa: F401
+
+
 def render(doc: str, page: Path, key: str) -> bytes:
     """The PDF of a print document whose relative links resolve against the page's file.
     Raises ValueError if WeasyPrint reports a problem, instead of leaving something out."""

@@ -9,6 +9,12 @@ prepared results are valid for the whole build (one build, one data version). nb
 suite runs every notebook in a fresh kernel of its own, which proves the chapters do not depend on
 what ran before them.
 
+Kernels outlive the build (parked, see Parking and WarmKernel.adopt) unless switched off
+(build.kernel_idle_minutes): the next build in the checkout adopts them if nothing it depends on
+(code, interpreter, lock file, environment) changed, and they first forget the package's caches,
+so a planner's second build pays no kernel start. A parked kernel exits by itself after the idle
+time or when its parking file is removed (``make clean``).
+
 Kernels are tracked, so an interrupted build can kill them at once, and quiet: jupyter_client
 interrupts (SIGINT) a kernel before it shuts it down, which makes an idle kernel log
 "KeyboardInterrupt caught in kernel" although the chapter succeeded; the manager skips that.
@@ -18,11 +24,14 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import json
 import os
 import queue
 import signal
+import subprocess
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -33,8 +42,38 @@ from papermill.engines import NBClientEngine, papermill_engines
 WARM_UP = "import analysis.pages, analysis.city_pages"  # what every chapter imports, paid once per kernel
 RESET = "import matplotlib.pyplot as _plt\n_plt.close('all')\n%reset -f"  # one reset: it runs a full gc
 START_TIMEOUT = 60
+ADOPT_TIMEOUT = 5  # a parked kernel that does not answer within this is replaced
+# The caches of the package hold one build's data: a parked kernel forgets them when a build adopts it.
+FORGET = "import analysis\nanalysis.forget_caches()\ndel analysis"
+# A parked kernel exits when its parking file is removed (`make clean`) or has not been touched for
+# `idle` seconds, and removes its connection file; the thread is started once per kernel.
+WATCH = """
+def _watch(path, connection, idle):
+    import os, time
+    start, seen = time.time(), False
+    while True:
+        time.sleep(1)
+        try:
+            last, seen = max(start, os.path.getmtime(path)), True
+        except OSError:
+            if seen:
+                break
+            last = start
+        if time.time() - last > idle:
+            break
+    try:
+        os.remove(connection)
+    except OSError:
+        pass
+    os._exit(0)
+import builtins, threading
+if not getattr(builtins, "_udsatte_watched", False):
+    builtins._udsatte_watched = True
+    threading.Thread(target=_watch, args=({path!r}, {connection!r}, {idle!r}), daemon=True).start()
+del builtins, threading, _watch
+"""
 
-_live: set[AsyncKernelManager] = set()
+_live: dict[AsyncKernelManager, int] = {}  # kernel manager -> the kernel's process (group) id
 _lock = threading.Lock()
 _stop = threading.Event()
 
@@ -45,14 +84,20 @@ class ChapterKernelManager(AsyncKernelManager):
     async def _async_post_start_kernel(self, **kw) -> None:
         await super()._async_post_start_kernel(**kw)
         with _lock:
-            _live.add(self)
+            _live[self] = self.provisioner.pid
         if _stop.is_set():  # started while the build was being stopped
-            _kill(self)
+            _kill(self.provisioner.pid)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         with _lock:
-            _live.discard(self)
+            _live.pop(self, None)
         await super()._async_cleanup_resources(restart=restart)
+
+    @property
+    def has_kernel(self) -> bool:
+        # an adopted kernel (owns_kernel=False) is running although this manager did not start it;
+        # nbclient would start another one otherwise
+        return not self.owns_kernel or super().has_kernel
 
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # see the module docstring
@@ -78,18 +123,78 @@ class WarmEngine(NBClientEngine):
 papermill_engines.register("warm", WarmEngine)
 
 
-class WarmKernel:
-    """One started kernel with the chapters' imports done; used by one thread only."""
+@dataclass(frozen=True)
+class Parking:
+    """Where a build leaves its warm kernels for the next build in this checkout, and for how long.
+    A kernel is adopted only by a build with the same tag (code, interpreter, lock file, folder and
+    environment); any other build replaces it."""
 
-    def __init__(self, kernel_name: str, cwd: Path):
-        self.km = ChapterKernelManager(kernel_name=kernel_name)
-        # the kernel's start-up notice about local TCP transport is noise in the build log
-        run_sync(self.km.start_kernel)(cwd=str(cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    folder: Path
+    tag: str
+    idle: float  # seconds a parked kernel waits for the next build before it exits
+
+    def path(self, slot: int) -> Path:
+        return self.folder / f"kernel-{slot}.json"
+
+
+class WarmKernel:
+    """One started kernel with the chapters' imports done; used by one thread only. Made by
+    ``start`` (a new kernel) or ``adopt`` (one a previous build parked)."""
+
+    def __init__(self, km: AsyncKernelManager, pid: int, timeout: float = START_TIMEOUT):
+        self.km, self.pid = km, pid
         # one connected client for the set-up, the resets and the chapters (connecting costs 0.2 s)
-        self.kc = self.km.client()
+        self.kc = km.client()
         self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
-        self.run(WARM_UP)
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=timeout)
+        except BaseException:
+            self.shutdown()
+            raise
+
+    @classmethod
+    def start(cls, kernel_name: str, cwd: Path, keep: bool = False) -> WarmKernel:
+        """A new kernel; keep: one that may outlive this process (parked), so it is not tied to it
+        and does not hold its output streams open."""
+        km = ChapterKernelManager(kernel_name=kernel_name)
+        extra = {"independent": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL} if keep else {}
+        # the kernel's start-up notice about local TCP transport is noise in the build log
+        run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"], **extra)
+        kernel = cls(km, km.provisioner.pid)
+        kernel.run(WARM_UP)
+        return kernel
+
+    @classmethod
+    def adopt(cls, parking: Parking, slot: int, kernel_name: str) -> WarmKernel | None:
+        """The kernel parked in this slot, its namespace and the package's caches emptied, or None (none parked,
+        another tag, gone or not answering: a kernel found but not adopted is killed)."""
+        path = parking.path(slot)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            pid, connection = int(record["pid"]), record["connection"]
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)
+            return None
+        alive = _is_kernel(pid, connection.get("file", ""))
+        if record.get("tag") != parking.tag or not alive:
+            if alive:
+                _kill(pid)
+            path.unlink(missing_ok=True)
+            return None
+        km = ChapterKernelManager(kernel_name=kernel_name, owns_kernel=False)
+        km.load_connection_info(connection)
+        km.connection_file = connection["file"]  # the kernel's own (it was started with it)
+        with _lock:
+            _live[km] = pid
+        try:
+            kernel = cls(km, pid, timeout=ADOPT_TIMEOUT)
+            kernel.run(RESET + "\n" + FORGET)
+        except Exception:  # noqa: BLE001 - replaced by a new kernel
+            _kill(pid)
+            path.unlink(missing_ok=True)
+            return None
+        path.touch()
+        return kernel
 
     def run(self, code: str) -> None:
         """Execute code quietly; raises RuntimeError if it fails."""
@@ -103,20 +208,43 @@ class WarmKernel:
     def reset(self) -> None:
         self.run(RESET)
 
-    def shutdown(self) -> None:
+    def park(self, parking: Parking, slot: int) -> None:
+        """Leave the kernel running for the next build: start its watch, write its parking file."""
+        info = self.km.get_connection_info(session=False)
+        connection = {k: v.decode() if isinstance(v, bytes) else v for k, v in info.items()}
+        connection["file"] = self.km.connection_file
+        path = parking.path(slot)
+        self.run(WATCH.format(path=str(path), connection=self.km.connection_file, idle=parking.idle))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"tag": parking.tag, "pid": self.pid, "connection": connection}), encoding="utf-8")
+        os.replace(tmp, path)
         self.kc.stop_channels()
-        run_sync(self.km.shutdown_kernel)(now=True)
+        with _lock:
+            _live.pop(self.km, None)
+
+    def shutdown(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        if self.km.owns_kernel:  # started by this process
+            run_sync(self.km.shutdown_kernel)(now=True)
+        else:  # adopted: nothing to wait for, it is idle
+            _kill(self.pid)
+            with _lock:
+                _live.pop(self.km, None)
 
 
 class KernelPool:
-    """Worker threads, each starting a warm kernel at once and then running submitted jobs
-    ``fn(kernel, *args)`` in it. A job that fails discards its kernel (the next job starts a new
-    one), so a crashed or confused kernel never runs another chapter."""
+    """Worker threads, each with a warm kernel (adopted from ``parking`` or started at once) that
+    runs submitted jobs ``fn(kernel, *args)``. A job that fails discards its kernel (the next job
+    starts a new one), so a crashed or confused kernel never runs another chapter. After the last
+    job the kernels are parked (given ``parking``) or shut down; after a cancel, shut down."""
 
-    def __init__(self, workers: int, kernel_name: str, cwd: Path):
+    def __init__(self, workers: int, kernel_name: str, cwd: Path, parking: Parking | None = None):
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._start = lambda: WarmKernel(kernel_name, cwd)
-        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(workers)]
+        self._name, self._cwd, self._parking = kernel_name, cwd, parking
+        self._cancelled = False
+        self._threads = [threading.Thread(target=self._work, args=(slot,), daemon=True) for slot in range(workers)]
         for t in self._threads:
             t.start()
 
@@ -125,10 +253,17 @@ class KernelPool:
         self._jobs.put((fut, fn, args))
         return fut
 
-    def _work(self) -> None:
+    def _obtain(self, slot: int) -> WarmKernel:
+        if self._parking is not None:
+            kernel = WarmKernel.adopt(self._parking, slot, self._name)
+            if kernel is not None:
+                return kernel
+        return WarmKernel.start(self._name, self._cwd, keep=self._parking is not None)
+
+    def _work(self, slot: int) -> None:
         kernel = None
         try:
-            kernel = self._start()
+            kernel = self._obtain(slot)
         except Exception:  # noqa: BLE001 - the first job retries and reports the error
             kernel = None
         while (job := self._jobs.get()) is not None:
@@ -136,17 +271,27 @@ class KernelPool:
             if not fut.set_running_or_notify_cancel():
                 continue
             try:
-                kernel = kernel or self._start()
+                kernel = kernel or self._obtain(slot)
+                if self._parking is not None:  # in use, not idle (no file yet for a new kernel)
+                    with contextlib.suppress(FileNotFoundError):
+                        os.utime(self._parking.path(slot))
                 fut.set_result(fn(kernel, *args))
             except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
                 if not fut.done():
                     fut.set_exception(err)
                 kernel = _discard(kernel)
+        if kernel is not None and self._parking is not None and not self._cancelled and not _stop.is_set():
+            try:
+                kernel.park(self._parking, slot)
+                return
+            except Exception:  # noqa: BLE001 - not worth keeping
+                pass
         _discard(kernel)
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers (after the queued jobs, or cancelling them) and their kernels."""
         if cancel:
+            self._cancelled = True
             with contextlib.suppress(queue.Empty):
                 while True:
                     job = self._jobs.get_nowait()
@@ -166,21 +311,30 @@ def _discard(kernel: WarmKernel | None) -> None:
             kernel.shutdown()
 
 
-def _kill(km: AsyncKernelManager) -> None:
-    """SIGKILL the kernel's process group (each kernel runs in its own session)."""
-    group = getattr(km.provisioner, "pgid", None) or getattr(km.provisioner, "pid", None)
-    if group:
+def _kill(pid: int | None) -> None:
+    """SIGKILL a kernel's process group (each kernel runs in a session of its own)."""
+    if pid:
         with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
-            os.killpg(group, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _is_kernel(pid: int, connection_file: str) -> bool:
+    """Whether pid is a live kernel started with that connection file (not a reused process id)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z" and bool(connection_file) and connection_file.encode() in cmdline
 
 
 def stop_all() -> int:
     """Kill every running chapter kernel and refuse new ones; returns how many were running."""
     _stop.set()
     with _lock:
-        running = list(_live)
-    for km in running:
-        _kill(km)
+        running = list(_live.values())
+    for pid in running:
+        _kill(pid)
     return len(running)
 
 

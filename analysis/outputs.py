@@ -142,9 +142,11 @@ def compare_data(derived: Path) -> dict:
     units = [{"id": a.slug, "name": a.name} for a in reference.areas()] + [{"id": "kbh", "name": "Hele København"}]
     rates: dict[str, dict[str, list]] = {}
     for unit in units:
-        part = s[(s["slug"] == "alle") & (s["group"] == "city")] if unit["id"] == "kbh" else s[
-            (s["slug"] == unit["id"]) & (s["group"] == "area")
-        ]
+        part = (
+            s[(s["slug"] == "alle") & (s["group"] == "city")]
+            if unit["id"] == "kbh"
+            else s[(s["slug"] == unit["id"]) & (s["group"] == "area")]
+        )
         rates[unit["id"]] = {
             k: [[int(y), round(float(r), 2)] for y, r in part[part["indicator"] == k][["year", "rate"]].to_numpy()]
             for k in keys

@@ -1,10 +1,14 @@
 """Shared fixtures. Tests that read the built book need `make book` first (`make test` does it)."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-from analysis import paths
+from analysis import build, paths
+
+# Builds in the tests shut their kernels down (the parking tests park their own, in tmp_path).
+os.environ.setdefault(build.IDLE_ENV, "0")
 
 
 @pytest.fixture(scope="session")

@@ -184,7 +184,7 @@ def test_publish_swaps_the_link_and_removes_the_old_site(tmp_path):
 @pytest.fixture(scope="module")
 def kernel():
     """One warm kernel, as a build worker has, shared by the tests that run chapters."""
-    warm = kernels.WarmKernel(build.KERNEL, paths.ROOT)
+    warm = kernels.WarmKernel.start(build.KERNEL, paths.ROOT)
     yield warm
     warm.shutdown()
 
@@ -207,6 +207,83 @@ def test_a_failed_job_does_not_poison_the_next_one():
     finally:
         pool.close()
         pool.join(30)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_until(predicate, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def _pool_run(parking, code: str = "x = 1") -> int:
+    """Run one job in a one-kernel pool with this parking; returns the kernel's process id."""
+    pool = kernels.KernelPool(1, build.KERNEL, paths.ROOT, parking)
+    try:
+        return pool.submit(lambda k: k.run(code) or k.pid).result(timeout=120)
+    finally:
+        pool.close()
+        pool.join(30)
+
+
+def test_a_parked_kernel_is_adopted_by_the_next_build_with_a_fresh_namespace_and_caches(tmp_path):
+    parking = kernels.Parking(tmp_path / "kernels", "tag-1", idle=120)
+    first = _pool_run(parking, "from analysis import results; results.shared(); leftover = 1")
+    assert parking.path(0).is_file() and _pid_alive(first)  # parked, not shut down
+    try:
+        second = _pool_run(parking, "assert 'leftover' not in dir()")
+        assert second == first  # adopted: no new kernel
+        # the previous build's results are forgotten (a data change between builds is seen)
+        _pool_run(parking, "from analysis import results; assert results.shared.cache_info().currsize == 0")
+        # another tag (code, environment ...) replaces the kernel and kills the parked one
+        third = _pool_run(kernels.Parking(tmp_path / "kernels", "tag-2", idle=120))
+        assert third != first and _wait_until(lambda: not _pid_alive(first), 10)
+    finally:
+        for f in (tmp_path / "kernels").glob("*.json"):
+            kernels._kill(json.loads(f.read_text())["pid"])
+
+
+def test_a_parked_kernel_exits_when_its_parking_file_goes_or_it_idles(tmp_path):
+    gone = _pool_run(kernels.Parking(tmp_path / "a", "t", idle=120))
+    idle = _pool_run(kernels.Parking(tmp_path / "b", "t", idle=2))
+    try:
+        shutil.rmtree(tmp_path / "a")  # make clean
+        assert _wait_until(lambda: not _pid_alive(gone), 10)
+        assert _wait_until(lambda: not _pid_alive(idle), 15)
+    finally:
+        kernels._kill(gone)
+        kernels._kill(idle)
+
+
+def test_a_dead_or_foreign_parked_record_is_replaced(tmp_path):
+    parking = kernels.Parking(tmp_path, "t", idle=60)
+    parking.path(0).write_text(json.dumps({"tag": "t", "pid": os.getpid(), "connection": {"file": "/nope.json"}}))
+    assert kernels.WarmKernel.adopt(parking, 0, build.KERNEL) is None  # this test process is no kernel
+    assert not parking.path(0).exists()
+    parking.path(0).write_text("{not json")
+    assert kernels.WarmKernel.adopt(parking, 0, build.KERNEL) is None
+
+
+def test_kernel_idle_minutes_setting(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv(build.IDLE_ENV, raising=False)
+    assert build.kernel_idle_minutes() == build.IDLE_DEFAULT
+    monkeypatch.setenv("CI", "true")
+    assert build.kernel_idle_minutes() == 0 and build.parking() is None
+    monkeypatch.setenv(build.IDLE_ENV, "2.5")
+    assert build.kernel_idle_minutes() == 2.5
+    monkeypatch.setenv(build.IDLE_ENV, "ti")
+    with pytest.raises(UserError, match="UDSATTE_KERNEL_IDLE_MINUTES='ti'"):
+        build.kernel_idle_minutes()
 
 
 @pytest.mark.slow

@@ -362,4 +362,3 @@ def test_local_moran_no_data_and_islands():
     # the grid itself is still computed
     assert got.loc["r1c1", "quadrant"] == "HH"
     assert got.drop(index=["alone", "pair_ok", "pair_nan", "r4c4"])["Is"].notna().all()
-

@@ -68,14 +68,14 @@ def test_map_data_respects_disclosure(site_data):
 def test_text_that_a_spreadsheet_would_run_is_neutralised(tmp_path):
     df = pd.DataFrame(
         {
-            "name": ["=HYPERLINK(\"x\")", "+45", "-1", "@SUM(A1)", "Nørrebro", "a=b", None],
+            "name": ['=HYPERLINK("x")', "+45", "-1", "@SUM(A1)", "Nørrebro", "a=b", None],
             "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0],
         }
     )
     safe = outputs.neutralise_formulas(df)
-    assert safe["name"][:6].tolist() == ["'=HYPERLINK(\"x\")", "'+45", "'-1", "'@SUM(A1)", "Nørrebro", "a=b"]
+    assert safe["name"][:6].tolist() == ['\'=HYPERLINK("x")', "'+45", "'-1", "'@SUM(A1)", "Nørrebro", "a=b"]
     assert pd.isna(safe["name"][6])
     assert safe["value"].tolist() == df["value"].tolist()  # numbers, negative ones too, stay numbers
     outputs.write_csv(df, tmp_path / "t.csv")
     text = (tmp_path / "t.csv").read_text(encoding="utf-8")
-    assert text.splitlines()[:2] == ["name,value", "\"'=HYPERLINK(\"\"x\"\")\",-1.5"]
+    assert text.splitlines()[:2] == ["name,value", '"\'=HYPERLINK(""x"")",-1.5']

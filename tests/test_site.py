@@ -626,7 +626,6 @@ def test_interactive_map_on_a_phone(base_url, phone):
     assert box and box["width"] <= PHONE["viewport"]["width"] and not problems
 
 
-
 @pytest.fixture(scope="module")
 def weights():
     """Page weights measured by test_page_weight, written to test-artifacts/page-weights.tsv."""
