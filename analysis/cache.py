@@ -7,7 +7,8 @@ notebook) and ``site`` (the published HTML). Each keeps one small JSON record in
 ``.cache/keys/<step>.json``: its key and what the step wants to remember (a chapter's inputs and key
 figures, for its revision note). The record is written after the step's result is in place, so an
 interrupted step is simply redone. ``code_digest`` is the one definition of the code a result
-depends on.
+depends on. Two outputs are kept under the digest of what they are made from instead: each
+chart's PNG in ``.cache/figures`` (display.save_png) and each council PDF in ``.cache/pdf``.
 """
 
 from __future__ import annotations

@@ -69,6 +69,9 @@ plt.rcParams.update(
 def _figure(height: float, source: str = SOURCE, **kw):
     fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained", **kw)
     fig.source = source
+    # geopandas asks for a redraw after each layer: a whole draw of the map each time (0.1 s);
+    # the figure is drawn once, when it is saved
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
     return fig, ax
 
 

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import book, cache, paths, plans, reference, supplied
+from . import book, cache, paths, plans, reference
 
 if TYPE_CHECKING:
     from .results import Results
@@ -43,6 +43,8 @@ def statuses(res: Results) -> dict[str, str]:
     from .pages import listed_estates
 
     out = {}
+    from . import supplied  # pandas: not for the build's quick look at the editions
+
     data, listed = supplied.load(), listed_estates(res)
     for slug, plan in plans.load_all().items():
         for r in plan_table(plan, res.series, data).itertuples():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -68,10 +68,19 @@ class Results:
         return self.roder[self.roder["rode_nr"].isin(self.members.loc[self.members["slug"] == slug, "rode_nr"])]
 
 
-@cache
+_shared: tuple[tuple[int, int], Results] | None = None
+
+
 def shared() -> Results:
-    """The prepared results, read once per kernel (what the city-wide pages share)."""
-    return Results()
+    """The prepared results, read once per kernel and preparation (what the pages share): a warm
+    kernel that outlives a build reads them again only when the data were prepared anew (prepare
+    replaces the whole folder, so the stamp of its ``.raw`` file changes)."""
+    global _shared
+    raw = (paths.DERIVED / ".raw").stat()
+    stamp = (raw.st_ino, raw.st_mtime_ns)
+    if _shared is None or _shared[0] != stamp:
+        _shared = (stamp, Results(paths.DERIVED))
+    return _shared[1]
 
 
 def period_text(series: pd.DataFrame) -> str:

@@ -242,8 +242,9 @@ def test_a_parked_kernel_is_adopted_by_the_next_build_with_a_fresh_namespace_and
     try:
         second = _pool_run(parking, "assert 'leftover' not in dir()")
         assert second == first  # adopted: no new kernel
-        # the previous build's results are forgotten (a data change between builds is seen)
-        _pool_run(parking, "from analysis import results; assert results.shared.cache_info().currsize == 0")
+        # the package's caches are emptied (plans, reference data); the prepared results are kept
+        # while the data are those of the last preparation (test_shared_results_follow_the_preparation)
+        _pool_run(parking, "from analysis import reference; assert reference.areas.cache_info().currsize == 0")
         # another tag (code, environment ...) replaces the kernel and kills the parked one
         third = _pool_run(kernels.Parking(tmp_path / "kernels", "tag-2", idle=120))
         assert third != first and _wait_until(lambda: not _pid_alive(first), 10)
@@ -271,6 +272,21 @@ def test_a_dead_or_foreign_parked_record_is_replaced(tmp_path):
     assert not parking.path(0).exists()
     parking.path(0).write_text("{not json")
     assert kernels.WarmKernel.adopt(parking, 0, build.KERNEL) is None
+
+
+def test_shared_results_follow_the_preparation(tmp_path, monkeypatch):
+    from analysis import results
+
+    monkeypatch.setattr(paths, "DERIVED", tmp_path / "derived")
+    monkeypatch.setattr(results, "_shared", None)
+    (tmp_path / "derived").mkdir()
+    (tmp_path / "derived" / ".raw").write_text("d1")
+    first = results.shared()
+    assert results.shared() is first and first.folder == tmp_path / "derived"
+    shutil.move(tmp_path / "derived", tmp_path / "old")  # prepare replaces the whole folder
+    (tmp_path / "derived").mkdir()
+    (tmp_path / "derived" / ".raw").write_text("d1")
+    assert results.shared() is not first
 
 
 def test_kernel_idle_minutes_setting(monkeypatch):
