@@ -378,7 +378,7 @@ def stale_outside(kept, data: str, code: str) -> None:
 
 def plan(selected, all_chapters, data: str, code: str, force: bool):
     """Which chapters to execute; the others are reused (selected, current) or kept (not selected).
-    Refuses a mixed site and undeclared parameters before anything runs."""
+    Refuses a mixed site before anything runs (undeclared parameters: check_all_parameters)."""
     stale_outside([ch for ch in all_chapters if ch not in selected], data, code)
     results, todo = [], []
     for ch in all_chapters:
@@ -389,9 +389,15 @@ def plan(selected, all_chapters, data: str, code: str, force: bool):
         if state == "up to date" and not force:
             results.append(ChapterResult(ch.name, "reused"))
         else:
-            check_parameters(ch)
             todo.append((ch, "forced" if force else (why or state)))
     return results, todo
+
+
+def check_all_parameters(todo) -> None:
+    """Refuse undeclared parameters before any chapter runs (reading the templates takes 1 s: the
+    build does it while its kernels are being adopted or started)."""
+    for ch, _ in todo:
+        check_parameters(ch)
 
 
 def log_plan(results, todo, log) -> None:
@@ -449,8 +455,8 @@ def warm_kernels(jobs: int, todo):
     pool = kernels.KernelPool(min(jobs, len(todo)), KERNEL, paths.ROOT, parking())
     try:
         yield pool
-    except BaseException:
-        pool.close(cancel=True)
+    except BaseException as err:  # an error leaves the healthy kernels parked; Ctrl-C none
+        pool.close(cancel=True, park=isinstance(err, Exception))
         pool.join(STOP_TIMEOUT)
         raise
     pool.close()
@@ -461,7 +467,7 @@ def stop(pool, futures) -> None:
     """Ctrl-C: drop queued chapters, kill the running kernels, let the threads remove their files."""
     from . import kernels
 
-    pool.close(cancel=True)
+    pool.close(cancel=True, park=False)
     kernels.stop_all()
     cf.wait(futures, timeout=STOP_TIMEOUT)
 
@@ -505,6 +511,7 @@ def run_chapters(selected, all_chapters, derived: Path, jobs: int, log, force: b
     results, todo = plan(selected, all_chapters, (derived / ".raw").read_text(), code, force)
     log_plan(results, todo, log)
     with warm_kernels(jobs, todo) as pool:
+        check_all_parameters(todo)
         return results + (execute_all(pool, todo, derived, code, log) if todo else [])
 
 
@@ -613,22 +620,48 @@ def site_key(stamp: dict) -> str:
     return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
 
 
-def jupyter_book(stage: Path, config: Path, log) -> None:
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(paths.ROOT),
-        "--path-output",
-        str(stage),
-        "--config",
-        str(config),
-        "--toc",
-        str(paths.ROOT / "_toc.yml"),
-        "-W",
-        "-n",
-        "--keep-going",
-        "-q",
-    ]
+# Jupyter Book's `build` command as a call: warnings are errors (-W), missing references too (-n),
+# and every warning is reported (--keep-going). Run in a warm kernel, where Sphinx and the book's
+# extensions stay imported between builds (about 1.5 s), it prints its result as one JSON line.
+SPHINX_CALL = """
+import contextlib as _c, io as _io, json as _j
+from jupyter_book.sphinx import build_sphinx as _build
+_log = _io.StringIO()
+with _c.redirect_stdout(_log), _c.redirect_stderr(_log):
+    try:
+        _code = _build({source!r}, {output!r}, use_external_toc=True, noconfig=True, path_config={config!r},
+            confoverrides={{"external_toc_path": {toc!r}, "latex_individualpages": False, "nitpicky": True}},
+            builder="html", warningiserror=True, keep_going=True, quiet=True)
+    except Exception as _e:
+        _code = f"{{type(_e).__name__}}: {{_e}}"
+print(_j.dumps({{"code": _code if isinstance(_code, int) else str(_code), "log": _log.getvalue()}}))
+del _c, _io, _j, _build, _log, _code
+"""
+
+
+def sphinx_in_kernel(kernel, stage: Path, config: Path) -> tuple[int | str, str]:
+    """Jupyter Book's build (SPHINX_CALL) in a warm kernel: (exit code or error, log)."""
+    code = SPHINX_CALL.format(
+        source=str(paths.ROOT),
+        output=str(stage / "_build" / "html"),
+        config=str(config),
+        toc=str(paths.ROOT / "_toc.yml"),
+    )
+    result = json.loads(kernel.output(code).strip().splitlines()[-1])
+    return result["code"], result["log"]
+
+
+def sphinx_in_process(stage: Path, config: Path) -> tuple[int | str, str]:
+    """The same build by the `jupyter-book` command, when no warm kernel is at hand."""
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(paths.ROOT), "--path-output", str(stage)]
+    cmd += ["--config", str(config), "--toc", str(paths.ROOT / "_toc.yml"), "-W", "-n", "--keep-going", "-q"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def jupyter_book(stage: Path, config: Path, log, pool=None) -> None:
+    """Build the site with Jupyter Book into stage/_build/html: in one of the pool's warm kernels
+    if given (a kernel whose build failed is not used again), else by the command."""
     t0 = time.perf_counter()
     # Sphinx does not overwrite a file it copied before (book/_static, the open data), so an edited
     # stylesheet, script or download would stay stale in the persistent folder: remove the old copies.
@@ -637,13 +670,27 @@ def jupyter_book(stage: Path, config: Path, log) -> None:
         for f in source.rglob("*"):
             if f.is_file():
                 (copied / f.relative_to(source)).unlink(missing_ok=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT)
-    if proc.returncode != 0:
-        lines = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr).strip().splitlines()
-        causes = [line for line in lines if re.search(r"WARNING|ERROR|Error:|error \(", line)]
-        tail = "\n".join((causes or lines)[-25:])
-        raise BuildError(f"jupyter-book build failed (warnings are errors); the published site is unchanged.\n{tail}")
+    if pool is None:
+        code, output = sphinx_in_process(stage, config)
+    else:
+
+        def job(kernel):
+            code, output = sphinx_in_kernel(kernel, stage, config)
+            if code != 0:  # raised, so the pool discards the kernel: Sphinx may have left state behind
+                raise BuildError(sphinx_failure(code, output))
+            return code, output
+
+        code, output = pool.submit(job).result()
+    if code != 0:
+        raise BuildError(sphinx_failure(code, output))
     log(f"jupyter-book: built in {time.perf_counter() - t0:.1f} s")
+
+
+def sphinx_failure(code: int | str, output: str) -> str:
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", output).strip().splitlines()
+    causes = [line for line in lines if re.search(r"WARNING|ERROR|Error:|error \(", line)]
+    tail = "\n".join((causes or lines or [str(code)])[-25:])
+    return f"jupyter-book build failed (warnings are errors); the published site is unchanged.\n{tail}"
 
 
 def publish(stage_html: Path, site_link: Path) -> Path:
@@ -726,6 +773,7 @@ def build(
     results, todo = plan(selected, all_chapters, raw_digest(raw_dir), code, force)
     derived = paths.DERIVED
     with warm_kernels(jobs, todo) as pool:  # the kernels start while the data are prepared
+        check_all_parameters(todo)
         prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
         version = (derived / ".raw").read_text()[:12]
         log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
@@ -734,12 +782,12 @@ def build(
             downloads = side.submit(write_site_data_cached, derived)
             results += execute_all(pool, todo, derived, code, log) if todo else []
             downloads.result()
-    failed = [r for r in results if r.status == "failed"]
-    if failed:
-        raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
-    check_all_current(all_chapters, derived)
-    (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
-    publish_site(build_stamp(derived), site, log)
+        failed = [r for r in results if r.status == "failed"]
+        if failed:
+            raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
+        check_all_current(all_chapters, derived)
+        (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
+        publish_site(build_stamp(derived), site, log, pool)  # Sphinx in a warm kernel, if there is one
     counts = {s: sum(r.status == s for r in results) for s in ("executed", "reused", "kept")}
     return {"site": site, "seconds": time.perf_counter() - t0, "chapters": results, "data_version": version, **counts}
 
@@ -759,7 +807,7 @@ ROOT_PAGE = """<!doctype html>
 """
 
 
-def publish_site(stamp: dict, site: Path, log) -> None:
+def publish_site(stamp: dict, site: Path, log, pool=None) -> None:
     """Jupyter Book into a staging folder, then an atomic swap (nothing to do if nothing changed)."""
     key = site_key(stamp)
     if cache.is_current("site", key, site):
@@ -778,7 +826,7 @@ def publish_site(stamp: dict, site: Path, log) -> None:
     try:
         imports.start()
         config = write_config(stamp, paths.CACHE / "_config.build.yml")
-        jupyter_book(work, config, log)
+        jupyter_book(work, config, log, pool)
         shutil.copytree(work / "_build" / "html", stage, symlinks=True)
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")

@@ -42,7 +42,9 @@ from papermill.engines import NBClientEngine, papermill_engines
 WARM_UP = "import analysis.pages, analysis.city_pages"  # what every chapter imports, paid once per kernel
 RESET = "import matplotlib.pyplot as _plt\n_plt.close('all')\n%reset -f"  # one reset: it runs a full gc
 START_TIMEOUT = 60
-ADOPT_TIMEOUT = 5  # a parked kernel that does not answer within this is replaced
+# What a parked kernel imports for the next build's site step (Jupyter Book, about 1 s), while idle.
+PREPARE = "import jupyter_book.sphinx"
+ADOPT_TIMEOUT = 15  # a parked kernel that does not answer within this is replaced
 # The caches of the package hold one build's data: a parked kernel forgets them when a build adopts it.
 FORGET = "import analysis\nanalysis.forget_caches()\ndel analysis"
 # A parked kernel exits when its parking file is removed (`make clean`) or has not been touched for
@@ -166,7 +168,7 @@ class WarmKernel:
 
     @classmethod
     def adopt(cls, parking: Parking, slot: int, kernel_name: str) -> WarmKernel | None:
-        """The kernel parked in this slot, its namespace and the package's caches emptied, or None (none parked,
+        """The kernel parked in this slot, the package's caches emptied, or None (none parked,
         another tag, gone or not answering: a kernel found but not adopted is killed)."""
         path = parking.path(slot)
         try:
@@ -188,7 +190,7 @@ class WarmKernel:
             _live[km] = pid
         try:
             kernel = cls(km, pid, timeout=ADOPT_TIMEOUT)
-            kernel.run(RESET + "\n" + FORGET)
+            kernel.run(FORGET)  # its namespace is cleared before each chapter (reset)
         except Exception:  # noqa: BLE001 - replaced by a new kernel
             _kill(pid)
             path.unlink(missing_ok=True)
@@ -198,12 +200,21 @@ class WarmKernel:
 
     def run(self, code: str) -> None:
         """Execute code quietly; raises RuntimeError if it fails."""
-        reply = run_sync(self.kc.execute_interactive)(
-            code, store_history=False, timeout=START_TIMEOUT, output_hook=lambda m: None
-        )
+        self.output(code)
+
+    def output(self, code: str, timeout: float = 600) -> str:
+        """Execute code and return what it printed; raises RuntimeError if it fails."""
+        printed: list[str] = []
+
+        def hook(msg: dict) -> None:
+            if msg["header"]["msg_type"] == "stream":
+                printed.append(msg["content"]["text"])
+
+        reply = run_sync(self.kc.execute_interactive)(code, store_history=False, timeout=timeout, output_hook=hook)
         content = reply["content"]
         if content["status"] != "ok":
-            raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+            raise RuntimeError(f"kernel code failed: {content.get('ename')}: {content.get('evalue')}")
+        return "".join(printed)
 
     def reset(self) -> None:
         self.run(RESET)
@@ -219,6 +230,7 @@ class WarmKernel:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"tag": parking.tag, "pid": self.pid, "connection": connection}), encoding="utf-8")
         os.replace(tmp, path)
+        self.kc.execute(PREPARE, silent=True)  # not waited for: the kernel imports while it waits
         self.kc.stop_channels()
         with _lock:
             _live.pop(self.km, None)
@@ -238,12 +250,12 @@ class KernelPool:
     """Worker threads, each with a warm kernel (adopted from ``parking`` or started at once) that
     runs submitted jobs ``fn(kernel, *args)``. A job that fails discards its kernel (the next job
     starts a new one), so a crashed or confused kernel never runs another chapter. After the last
-    job the kernels are parked (given ``parking``) or shut down; after a cancel, shut down."""
+    job the kernels are parked (given ``parking``) or shut down."""
 
     def __init__(self, workers: int, kernel_name: str, cwd: Path, parking: Parking | None = None):
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._name, self._cwd, self._parking = kernel_name, cwd, parking
-        self._cancelled = False
+        self._park = True
         self._threads = [threading.Thread(target=self._work, args=(slot,), daemon=True) for slot in range(workers)]
         for t in self._threads:
             t.start()
@@ -280,7 +292,7 @@ class KernelPool:
                 if not fut.done():
                     fut.set_exception(err)
                 kernel = _discard(kernel)
-        if kernel is not None and self._parking is not None and not self._cancelled and not _stop.is_set():
+        if kernel is not None and self._parking is not None and self._park and not _stop.is_set():
             try:
                 kernel.park(self._parking, slot)
                 return
@@ -288,10 +300,11 @@ class KernelPool:
                 pass
         _discard(kernel)
 
-    def close(self, cancel: bool = False) -> None:
-        """Stop the workers (after the queued jobs, or cancelling them) and their kernels."""
+    def close(self, cancel: bool = False, park: bool = True) -> None:
+        """Stop the workers after the queued jobs, or cancelling them; their kernels are parked
+        (given parking and park) or shut down."""
+        self._park = park
         if cancel:
-            self._cancelled = True
             with contextlib.suppress(queue.Empty):
                 while True:
                     job = self._jobs.get_nowait()

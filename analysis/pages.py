@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import charts, disclosure, display, fmt, follow_up, plans, reference, supplied, tables, trends, turnout, wording
 from .indicators import area_comparison, city_only
-from .results import Results
+from .results import Results, shared
 
 
 @dataclass
@@ -23,7 +23,7 @@ class AreaPage:
 
     @cached_property
     def res(self) -> Results:
-        return Results()
+        return shared()  # read once per kernel and preparation
 
     @cached_property
     def area(self) -> reference.Area:

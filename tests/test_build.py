@@ -149,7 +149,7 @@ def test_failing_chapter_reports_cell_and_keeps_published_site(tmp_path, monkeyp
 def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatch, built_site, published_site):
     site = published_site
 
-    def interrupted(work, config, log):
+    def interrupted(work, config, log, pool=None):
         (work / "_build" / "html").mkdir(parents=True)
         (work / "_build" / "html" / "index.html").write_text("half")
         raise KeyboardInterrupt
@@ -235,12 +235,12 @@ def _pool_run(parking, code: str = "x = 1") -> int:
         pool.join(30)
 
 
-def test_a_parked_kernel_is_adopted_by_the_next_build_with_a_fresh_namespace_and_caches(tmp_path):
+def test_a_parked_kernel_is_adopted_by_the_next_build_with_empty_caches(tmp_path):
     parking = kernels.Parking(tmp_path / "kernels", "tag-1", idle=120)
-    first = _pool_run(parking, "from analysis import results; results.shared(); leftover = 1")
+    first = _pool_run(parking, "from analysis import reference; reference.areas()")
     assert parking.path(0).is_file() and _pid_alive(first)  # parked, not shut down
     try:
-        second = _pool_run(parking, "assert 'leftover' not in dir()")
+        second = _pool_run(parking)
         assert second == first  # adopted: no new kernel
         # the package's caches are emptied (plans, reference data); the prepared results are kept
         # while the data are those of the last preparation (test_shared_results_follow_the_preparation)
@@ -272,6 +272,13 @@ def test_a_dead_or_foreign_parked_record_is_replaced(tmp_path):
     assert not parking.path(0).exists()
     parking.path(0).write_text("{not json")
     assert kernels.WarmKernel.adopt(parking, 0, build.KERNEL) is None
+
+
+def test_sphinx_in_a_warm_kernel_reports_what_went_wrong(tmp_path, kernel):
+    code, output = build.sphinx_in_kernel(kernel, tmp_path, tmp_path / "missing_config.yml")
+    assert code != 0 and "missing_config.yml" in output + str(code)
+    message = build.sphinx_failure(code, output)
+    assert message.startswith("jupyter-book build failed") and "missing_config.yml" in message
 
 
 def test_shared_results_follow_the_preparation(tmp_path, monkeypatch):

@@ -376,7 +376,7 @@ def test_a_failed_pdf_stops_the_build_with_one_line_and_keeps_the_published_site
 ):
     site = published_site
 
-    def jupyter_book(work, config, log):  # the real site, with one of Nørrebro's figures missing
+    def jupyter_book(work, config, log, pool=None):  # the real site, with one of Nørrebro's figures missing
         shutil.copytree(built_site.resolve(), work / "_build" / "html")
         (work / "_build" / "html" / "_images" / "noerrebro-kort.png").unlink()
 
