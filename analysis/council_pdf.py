@@ -20,6 +20,7 @@ processes (about 1.5 s of CPU each).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import hashlib
 import html
 import logging
@@ -94,7 +95,7 @@ def cover(slug: str, stamp: dict, date: datetime) -> Cover:
         status=status,
         date=date,
         data=f"{stamp['data']} (data for {stamp['years']})",
-        version=f"{stamp['version']}, commit {stamp['commit']}",
+        version=stamp["version"],
     )
 
 
@@ -183,10 +184,12 @@ def images(source: str, page: Path) -> list[Path]:
 
 
 def pdf_key(source: str, c: Cover, files: list[Path]) -> str:
-    """sha256 of everything a PDF is made from: the article, the cover, the images (by name and
-    content), the stylesheet, this module and the WeasyPrint version."""
+    """sha256 of everything a PDF is made from: the article, the cover but its date, the images (by
+    name and content), the stylesheet, this module and the WeasyPrint version. Not the commit
+    either: a PDF whose content is unchanged keeps its bytes and its date when other files change."""
     h = hashlib.sha256()
-    for part in (source, repr(c), STYLESHEET.read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")):
+    facts = repr(dataclasses.replace(c, date=datetime.fromtimestamp(0, UTC)))
+    for part in (source, facts, STYLESHEET.read_text(encoding="utf-8"), Path(__file__).read_text(encoding="utf-8")):
         h.update(part.encode() + b"\x00")
     h.update(version("weasyprint").encode())
     for f in files:
@@ -285,7 +288,9 @@ def prepare(stage: Path, stamp: dict) -> list[Job]:
                 raise FileNotFoundError(f"images missing from the site: {', '.join(missing)}")
         except (OSError, ValueError) as err:
             raise failed(c, f"{type(err).__name__}: {err}") from None
-        jobs.append(Job(c, source, page, pdf_key(source, c, files)))
+        key = pdf_key(source, c, files)
+        # the content's id on the cover: the same id, the same plan text, figures and data
+        jobs.append(Job(dataclasses.replace(c, version=f"{c.version}, indholds-id {key[:12]}"), source, page, key))
     return jobs
 
 

@@ -90,6 +90,9 @@ def test_key_changes_with_the_article_the_cover_and_an_image(tmp_path):
     assert council_pdf.pdf_key(source, c, files) == key
     assert council_pdf.pdf_key(source.replace("42,1", "42,2"), c, files) != key
     assert council_pdf.pdf_key(source, council_pdf.cover("noerrebro", {**STAMP, "data": "x"}, FIXED), files) != key
+    # neither the commit (an edit elsewhere in the checkout) nor the date re-renders an unchanged PDF
+    other_day = council_pdf.cover("noerrebro", {**STAMP, "commit": "def+ændringer"}, FIXED.replace(day=9))
+    assert council_pdf.pdf_key(source, other_day, files) == key
     image.write_bytes(b"two")
     assert council_pdf.pdf_key(source, c, files) != key
 
@@ -244,6 +247,7 @@ def test_cover_names_the_area_wave_status_and_data_version(slug, built_site):
     status = {"udkast": "Udkast", "vedtaget": "Vedtaget"}[plans.load(slug).status]
     assert f"Planens status {status}" in cover
     assert (paths.DERIVED / ".raw").read_text()[:12] in cover
+    assert re.search(r"Version \S+, indholds-id [0-9a-f]{12}\b", cover), cover  # the content's id, not the commit
     info = pdf(slug).metadata
     assert info.title == f"Udviklingsplan for {area.name}"
     assert info["/CreationDate"] == info["/ModDate"]
