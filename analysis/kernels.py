@@ -341,6 +341,20 @@ def _is_kernel(pid: int, connection_file: str) -> bool:
     return state != "Z" and bool(connection_file) and connection_file.encode() in cmdline
 
 
+def end_parked(folder: Path) -> int:
+    """Kill the kernels parked in folder and remove their files; returns how many were alive."""
+    ended = 0
+    for path in folder.glob("kernel-*.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            pid = int(record["pid"])
+            if _is_kernel(pid, record["connection"].get("file", "")):
+                _kill(pid)
+                ended += 1
+        path.unlink(missing_ok=True)
+    return ended
+
+
 def stop_all() -> int:
     """Kill every running chapter kernel and refuse new ones; returns how many were running."""
     _stop.set()
