@@ -455,7 +455,9 @@ def warm_kernels(jobs: int, todo):
     pool = kernels.KernelPool(min(jobs, len(todo)), KERNEL, paths.ROOT, parking())
     try:
         yield pool
-    except BaseException as err:  # an error leaves the healthy kernels parked; Ctrl-C none
+    except BaseException as err:  # an error leaves the healthy kernels parked; Ctrl-C kills them
+        if not isinstance(err, Exception):
+            kernels.stop_all()  # one may be running Sphinx
         pool.close(cancel=True, park=isinstance(err, Exception))
         pool.join(STOP_TIMEOUT)
         raise
