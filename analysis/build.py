@@ -426,17 +426,24 @@ def kernel_idle_minutes() -> float:
     return minutes
 
 
+# The environment a kernel's work can depend on (by prefix): the project's settings (a plans folder
+# set by UDSATTE_PLANS, for one), Python's, matplotlib's, Jupyter's, locale, time zone, paths.
+# Not make's MAKEFLAGS, which differ with every ARGS, nor the shell's.
+KERNEL_ENV = ("UDSATTE_", "SOURCE_DATE_EPOCH", "CI", "PYTHON", "MPL", "JUPYTER", "IPYTHON", "LANG", "LC_", "TZ")
+KERNEL_ENV += ("PATH", "HOME", "VIRTUAL_ENV", "XDG_")
+
+
 def parking():
     """Where kernels are parked (None: switched off), tagged with everything they were started
     with: all the package's code and reference data, the interpreter, the lock file, the folder
-    and the environment (a plans folder set by UDSATTE_PLANS, for one)."""
+    and the environment (KERNEL_ENV)."""
     minutes = kernel_idle_minutes()
     if not minutes:
         return None
     from . import kernels
 
     files = [*(paths.ROOT / "analysis").glob("*.py"), *paths.REFERENCE.glob("*"), paths.ROOT / "uv.lock"]
-    env = json.dumps(sorted(os.environ.items()))
+    env = json.dumps(sorted((k, v) for k, v in os.environ.items() if k.startswith(KERNEL_ENV)))
     tag = digest_text(digest_files([f for f in files if f.is_file()]), sys.executable, str(paths.ROOT), env)
     return kernels.Parking(paths.CACHE / "kernels", tag, minutes * 60)
 

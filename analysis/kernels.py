@@ -228,7 +228,10 @@ class WarmKernel:
         self.run(WATCH.format(path=str(path), connection=self.km.connection_file, idle=parking.idle))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"tag": parking.tag, "pid": self.pid, "connection": connection}), encoding="utf-8")
+        tmp.unlink(missing_ok=True)
+        # the connection key lets its holder run code in the kernel: readable by this user only
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as f:
+            json.dump({"tag": parking.tag, "pid": self.pid, "connection": connection}, f)
         os.replace(tmp, path)
         self.kc.execute(PREPARE, silent=True)  # not waited for: the kernel imports while it waits
         self.kc.stop_channels()

@@ -32,9 +32,10 @@ sys.path.insert(0, str(ROOT))
 from analysis import book, build, kernels, paths  # noqa: E402
 
 PY = sys.executable
-REPEATS = 3  # the no-op and one-area scenarios are short: report the median of three runs
+REPEATS = 3  # every scenario: the median of three runs
 
 
+CLEAN, NAIVE = "Full clean build", "Naive baseline (Jupyter Book executes, no cache)"
 LOG: dict[str, str] = {}  # the build log of each scenario's last run, for the phase table
 
 
@@ -72,8 +73,8 @@ def edit_goal(slug: str, step: int) -> None:
     path.write_text(text[:at] + f"Benchmark {step}: " + text[at:], encoding="utf-8")
 
 
-def one_area(edit) -> tuple[float, str]:
-    """Median seconds of REPEATS builds of Nørrebro, each after another edit; the last build's log."""
+def one_area(edit) -> tuple[list[float], str]:
+    """Seconds of REPEATS builds of Nørrebro, each after another edit; the last build's log."""
     plan = paths.ROOT / "plans" / "noerrebro.md"
     plan_text = plan.read_text(encoding="utf-8")
     times = []
@@ -83,7 +84,7 @@ def one_area(edit) -> tuple[float, str]:
             times.append(run("build", "--area", "noerrebro"))
     finally:
         plan.write_text(plan_text, encoding="utf-8")
-    return statistics.median(times), LOG["build --area noerrebro"]
+    return times, LOG["build --area noerrebro"]
 
 
 def naive_baseline(tmp: Path) -> float:
@@ -133,38 +134,44 @@ def machine() -> str:
 
 def main() -> None:
     run("fetch")
-    results = {}
-    clean()
-    results["Full clean build"] = run("build")
-    clean_log = LOG["build"]
-    results["No-op rebuild"] = statistics.median(run("build") for _ in range(REPEATS))
-    results["One area after its plan text changed (--area noerrebro)"], area_log = one_area(edit_text)
-    results["One area after a goal changed (--area noerrebro, 4 pages)"], goal_log = one_area(edit_goal)
-    with tempfile.TemporaryDirectory() as tmp:
-        results["Naive baseline (Jupyter Book executes, no cache)"] = naive_baseline(Path(tmp))
-    run("build")  # back to the registered data
-    full, naive = results["Full clean build"], results["Naive baseline (Jupyter Book executes, no cache)"]
-    rows = "\n".join(f"| {name} | {seconds:.1f} |" for name, seconds in results.items())
+    runs: dict[str, list[float]] = {CLEAN: [], NAIVE: []}
+    for _ in range(REPEATS):  # taken in turns, so both see the same machine
+        clean()
+        runs[CLEAN].append(run("build"))
+        clean_log = LOG["build"]
+        with tempfile.TemporaryDirectory() as tmp:
+            runs[NAIVE].append(naive_baseline(Path(tmp)))
+    runs["No-op rebuild"] = [run("build") for _ in range(REPEATS)]
+    runs["One area after its plan text changed (--area noerrebro)"], area_log = one_area(edit_text)
+    runs["One area after a goal changed (--area noerrebro, 4 pages)"], goal_log = one_area(edit_goal)
+    run("build")  # back to the plans as committed
+    median = {name: statistics.median(times) for name, times in runs.items()}
+    rows = "\n".join(
+        f"| {name} | {median[name]:.1f} | {', '.join(f'{t:.1f}' for t in times)} |" for name, times in runs.items()
+    )
+    ratios = ", ".join(f"{n / c:.1f}×" for c, n in zip(runs[CLEAN], runs[NAIVE], strict=True))
     text = f"""# Build benchmarks
 
 Measured by `scripts/benchmark.py` (`make benchmark`) on {time.strftime("%Y-%m-%d")}: {machine()}.
 Wall-clock seconds of `python -m analysis build` in a subprocess, environment installed and raw data
-fetched; no-op and one-area rows are the median of {REPEATS} runs. This is a shared virtual machine:
-repeated runs vary by about 20 %. {len(book.chapters())} chapters plus {len(book.STATIC_PAGES)} static pages.
+fetched; each scenario is run {REPEATS} times and the table gives the median and every run. This is
+a shared virtual machine whose speed varies a lot from minute to minute (two CPU-bound processes
+run about 1.4× slower each than one alone), so the clean build and the naive baseline are measured
+in turns. {len(book.chapters())} chapters plus {len(book.STATIC_PAGES)} static pages.
 
-| Scenario | Seconds |
-|---|---|
+| Scenario | Median | Runs |
+|---|---|---|
 {rows}
 
-The papermill pipeline is {naive / full:.1f}× faster than the naive baseline on a clean build (it runs
-chapters in parallel, computes the city-wide results once instead of in every notebook, and never
-executes a notebook twice); a no-op rebuild executes nothing. The clean build starts with no warm
-kernel; the builds after it adopt the kernels the previous build left (README, "Regenerate one
-area"). A data change re-runs the city-wide prepare step and every chapter (a site never mixes data
-versions). An edit of an area's own text re-executes its page; an edit of its goals also the pages
-that summarise plans (its wave page, the targets page, the front page). The naive baseline makes no
-council PDFs; the build's own log gives the phases (the clean build, then the last build of each
-one-area scenario):
+The papermill pipeline is {median[NAIVE] / median[CLEAN]:.1f}× faster than the naive baseline on a clean
+build (medians; run by run {ratios}): it runs chapters in parallel in warm kernels, computes the
+city-wide results once instead of in every notebook, and never executes a notebook twice; a no-op
+rebuild executes nothing. The clean build starts with no warm kernel; the builds after it adopt the
+kernels the previous build left (README, "Regenerate one area"). A data change re-runs the
+city-wide prepare step and every chapter (a site never mixes data versions). An edit of an area's
+own text re-executes its page; an edit of its goals also the pages that summarise plans (its wave
+page, the targets page, the front page). The naive baseline makes no council PDFs; the build's own
+log gives the phases (the last clean build, then the last build of each one-area scenario):
 
 {phases(clean_log)}
 

@@ -239,6 +239,7 @@ def test_a_parked_kernel_is_adopted_by_the_next_build_with_empty_caches(tmp_path
     parking = kernels.Parking(tmp_path / "kernels", "tag-1", idle=120)
     first = _pool_run(parking, "from analysis import reference; reference.areas()")
     assert parking.path(0).is_file() and _pid_alive(first)  # parked, not shut down
+    assert parking.path(0).stat().st_mode & 0o077 == 0  # its connection key is the user's alone
     try:
         second = _pool_run(parking)
         assert second == first  # adopted: no new kernel
@@ -304,6 +305,12 @@ def test_kernel_idle_minutes_setting(monkeypatch):
     assert build.kernel_idle_minutes() == 0 and build.parking() is None
     monkeypatch.setenv(build.IDLE_ENV, "2.5")
     assert build.kernel_idle_minutes() == 2.5
+    monkeypatch.delenv("CI")
+    tag = build.parking().tag
+    monkeypatch.setenv("MAKEFLAGS", " -- ARGS=--area noerrebro")  # make's, with every ARGS: not in the tag
+    assert build.parking().tag == tag
+    monkeypatch.setenv("UDSATTE_PLANS", "/elsewhere")  # what a chapter reads: in the tag
+    assert build.parking().tag != tag
     monkeypatch.setenv(build.IDLE_ENV, "ti")
     with pytest.raises(UserError, match="UDSATTE_KERNEL_IDLE_MINUTES='ti'"):
         build.kernel_idle_minutes()
