@@ -418,10 +418,10 @@ def kernel_idle_minutes() -> float:
         minutes = float(raw)
     except ValueError:
         minutes = -1.0
-    if not 0 <= minutes < 10_000:
+    if not (minutes == 0 or 1 <= minutes < 10_000):
         raise UserError(
             f"{IDLE_ENV}={raw!r}: expected the minutes a build's kernels wait for the next build, "
-            f"a number from 0 (shut them down at once) to 9999; default {IDLE_DEFAULT}"
+            f"0 (shut them down at once) or a number from 1 to 9999; default {IDLE_DEFAULT}"
         )
     return minutes
 

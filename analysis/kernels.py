@@ -171,18 +171,13 @@ class WarmKernel:
         """The kernel parked in this slot, the package's caches emptied, or None (none parked,
         another tag, gone or not answering: a kernel found but not adopted is killed)."""
         path = parking.path(slot)
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            pid, connection = int(record["pid"]), record["connection"]
-        except (OSError, ValueError, KeyError, TypeError):
+        record = _parked(path)
+        if record is None or record["tag"] != parking.tag:
+            if record is not None:
+                _kill(record["pid"])
             path.unlink(missing_ok=True)
             return None
-        alive = _is_kernel(pid, connection.get("file", ""))
-        if record.get("tag") != parking.tag or not alive:
-            if alive:
-                _kill(pid)
-            path.unlink(missing_ok=True)
-            return None
+        pid, connection = record["pid"], record["connection"]
         km = ChapterKernelManager(kernel_name=kernel_name, owns_kernel=False)
         km.load_connection_info(connection)
         km.connection_file = connection["file"]  # the kernel's own (it was started with it)
@@ -344,16 +339,24 @@ def _is_kernel(pid: int, connection_file: str) -> bool:
     return state != "Z" and bool(connection_file) and connection_file.encode() in cmdline
 
 
+def _parked(path: Path) -> dict | None:
+    """A parking file's record (tag, pid, connection) if its kernel is alive, else None."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record["pid"] = int(record["pid"])
+        alive = _is_kernel(record["pid"], record["connection"].get("file", ""))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return record if alive else None
+
+
 def end_parked(folder: Path) -> int:
     """Kill the kernels parked in folder and remove their files; returns how many were alive."""
     ended = 0
     for path in folder.glob("kernel-*.json"):
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            record = json.loads(path.read_text(encoding="utf-8"))
-            pid = int(record["pid"])
-            if _is_kernel(pid, record["connection"].get("file", "")):
-                _kill(pid)
-                ended += 1
+        if (record := _parked(path)) is not None:
+            _kill(record["pid"])
+            ended += 1
         path.unlink(missing_ok=True)
     return ended
 

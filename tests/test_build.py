@@ -311,9 +311,10 @@ def test_kernel_idle_minutes_setting(monkeypatch):
     assert build.parking().tag == tag
     monkeypatch.setenv("UDSATTE_PLANS", "/elsewhere")  # what a chapter reads: in the tag
     assert build.parking().tag != tag
-    monkeypatch.setenv(build.IDLE_ENV, "ti")
-    with pytest.raises(UserError, match="UDSATTE_KERNEL_IDLE_MINUTES='ti'"):
-        build.kernel_idle_minutes()
+    for bad in ("ti", "0.5", "-1", "nan"):
+        monkeypatch.setenv(build.IDLE_ENV, bad)
+        with pytest.raises(UserError, match=f"UDSATTE_KERNEL_IDLE_MINUTES='{bad}': expected the minutes"):
+            build.kernel_idle_minutes()
 
 
 @pytest.mark.slow
