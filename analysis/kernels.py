@@ -174,7 +174,7 @@ class WarmKernel:
         record = _parked(path)
         if record is None or record["tag"] != parking.tag:
             if record is not None:
-                _kill(record["pid"])
+                _end(record)
             path.unlink(missing_ok=True)
             return None
         pid, connection = record["pid"], record["connection"]
@@ -187,7 +187,7 @@ class WarmKernel:
             kernel = cls(km, pid, timeout=ADOPT_TIMEOUT)
             kernel.run(FORGET)  # its namespace is cleared before each chapter (reset)
         except Exception:  # noqa: BLE001 - replaced by a new kernel
-            _kill(pid)
+            _end(record)
             path.unlink(missing_ok=True)
             return None
         path.touch()
@@ -339,6 +339,12 @@ def _is_kernel(pid: int, connection_file: str) -> bool:
     return state != "Z" and bool(connection_file) and connection_file.encode() in cmdline
 
 
+def _end(record: dict) -> None:
+    """Kill a parked kernel and remove its connection file (its watch would have, had it exited)."""
+    _kill(record["pid"])
+    Path(record["connection"]["file"]).unlink(missing_ok=True)
+
+
 def _parked(path: Path) -> dict | None:
     """A parking file's record (tag, pid, connection) if its kernel is alive, else None."""
     try:
@@ -355,7 +361,7 @@ def end_parked(folder: Path) -> int:
     ended = 0
     for path in folder.glob("kernel-*.json"):
         if (record := _parked(path)) is not None:
-            _kill(record["pid"])
+            _end(record)
             ended += 1
         path.unlink(missing_ok=True)
     return ended
