@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 import concurrent.futures as cf
 import contextlib
+import copy
+import functools
 import json
 import os
 import re
@@ -86,10 +88,17 @@ def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
 # --- chapters --------------------------------------------------------------------------------------
 
 
-def load_template(chapter: book.Chapter) -> nbformat.NotebookNode:
+@functools.cache
+def _parsed_template(text: str) -> nbformat.NotebookNode:
     import jupytext  # imported when a chapter runs: a no-op build stays light
 
-    nb = jupytext.read(chapter.template_path)
+    return jupytext.reads(text, fmt="md:myst")
+
+
+def load_template(chapter: book.Chapter) -> nbformat.NotebookNode:
+    """The chapter's notebook from its template, parsed once per template text (the six area
+    chapters share one, and the parameters are checked before the run)."""
+    nb = copy.deepcopy(_parsed_template(chapter.template_path.read_text(encoding="utf-8")))
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for key, value in chapter.context.items():
@@ -452,7 +461,8 @@ def parking():
 def warm_kernels(jobs: int, todo):
     """A pool of warm kernels for the chapters to run (none if there is nothing to run): adopted
     from the last build or started at once, so their start-up overlaps whatever the build does
-    before the chapters. Parked for the next build when all went well, else shut down."""
+    before the chapters. Afterwards the healthy ones are parked for the next build (if parking is
+    on); after Ctrl-C all are killed."""
     if not todo:
         yield None
         return

@@ -11,10 +11,11 @@ page numbers, ``break-inside``. It writes real, searchable vector text with subs
 hyphenation (Pyphen) and a tagged PDF; with the metadata dates and file identifier fixed, the
 same input gives the same bytes.
 
-Incremental: a PDF is keyed by the sha256 of the page's article HTML, its cover, the images it
-shows, the stylesheet, this module and the WeasyPrint version; a PDF whose key is unchanged is
-copied from ``.cache/pdf`` (no parsing, no rendering), the others are rendered in parallel
-processes (about 1.5 s of CPU each).
+Incremental: a PDF is keyed by the sha256 of the page's article HTML, its cover (not its date),
+the images it shows, the stylesheet, this module and the WeasyPrint version; the cover shows the
+key's first characters as the content's id. A PDF whose key is unchanged is copied from
+``.cache/pdf`` with the date it was made (no parsing, no rendering), the others are rendered in
+parallel processes (about 2 s of CPU each).
 """
 
 from __future__ import annotations

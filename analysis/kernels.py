@@ -329,14 +329,21 @@ def _kill(pid: int | None) -> None:
             os.killpg(pid, signal.SIGKILL)
 
 
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _is_kernel(pid: int, connection_file: str) -> bool:
     """Whether pid is a live kernel started with that connection file (not a reused process id)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+    except OSError:
         return False
-    return state != "Z" and bool(connection_file) and connection_file.encode() in cmdline
+    return alive(pid) and bool(connection_file) and connection_file.encode() in cmdline
 
 
 def _end(record: dict) -> None:

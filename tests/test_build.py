@@ -209,13 +209,6 @@ def test_a_failed_job_does_not_poison_the_next_one():
         pool.join(30)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _wait_until(predicate, seconds: float) -> bool:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -238,7 +231,7 @@ def _pool_run(parking, code: str = "x = 1") -> int:
 def test_a_parked_kernel_is_adopted_by_the_next_build_with_empty_caches(tmp_path):
     parking = kernels.Parking(tmp_path / "kernels", "tag-1", idle=120)
     first = _pool_run(parking, "from analysis import reference; reference.areas()")
-    assert parking.path(0).is_file() and _pid_alive(first)  # parked, not shut down
+    assert parking.path(0).is_file() and kernels.alive(first)  # parked, not shut down
     assert parking.path(0).stat().st_mode & 0o077 == 0  # its connection key is the user's alone
     try:
         second = _pool_run(parking)
@@ -248,10 +241,9 @@ def test_a_parked_kernel_is_adopted_by_the_next_build_with_empty_caches(tmp_path
         _pool_run(parking, "from analysis import reference; assert reference.areas.cache_info().currsize == 0")
         # another tag (code, environment ...) replaces the kernel and kills the parked one
         third = _pool_run(kernels.Parking(tmp_path / "kernels", "tag-2", idle=120))
-        assert third != first and _wait_until(lambda: not _pid_alive(first), 10)
+        assert third != first and _wait_until(lambda: not kernels.alive(first), 10)
     finally:
-        for f in (tmp_path / "kernels").glob("*.json"):
-            kernels._kill(json.loads(f.read_text())["pid"])
+        kernels.end_parked(tmp_path / "kernels")
 
 
 def test_a_parked_kernel_exits_when_its_parking_file_goes_or_it_idles(tmp_path):
@@ -259,8 +251,8 @@ def test_a_parked_kernel_exits_when_its_parking_file_goes_or_it_idles(tmp_path):
     idle = _pool_run(kernels.Parking(tmp_path / "b", "t", idle=2))
     try:
         shutil.rmtree(tmp_path / "a")  # make clean
-        assert _wait_until(lambda: not _pid_alive(gone), 10)
-        assert _wait_until(lambda: not _pid_alive(idle), 15)
+        assert _wait_until(lambda: not kernels.alive(gone), 10)
+        assert _wait_until(lambda: not kernels.alive(idle), 15)
     finally:
         kernels._kill(gone)
         kernels._kill(idle)
