@@ -199,14 +199,20 @@ def pdf_key(source: str, c: Cover, files: list[Path]) -> str:
 
 
 class _Problems(logging.Handler):
-    """Collects what WeasyPrint only logs: an image it could not load, CSS it ignored."""
+    """Collects what WeasyPrint only logs: an image it could not load, CSS it ignored. Its notice
+    that fonts are subset with fontTools because HarfBuzz's subsetter (Debian's
+    libharfbuzz-subset0) is missing is not a problem of the document: the PDF is the same."""
+
+    FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
 
     def emit(self, record):
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if not message.startswith(self.FALLBACK):
+            self.messages.append(message)
 
 
 def import_renderer() -> None:

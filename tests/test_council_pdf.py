@@ -161,6 +161,20 @@ def test_weasyprint_problems_are_errors(tmp_path):
         council_pdf.render(doc, tmp_path / "page.html", "0" * 64)
 
 
+def test_the_font_subsetter_fallback_is_not_a_problem_but_other_warnings_are():
+    # WeasyPrint's notice on a machine without libharfbuzz-subset0: the PDF is the same document
+    import logging
+
+    problems = council_pdf._Problems()
+    for message in (
+        'Using fontTools instead of HarfBuzz-Subset for font "DejaVu Sans". This will be unsupported '
+        "in future versions of WeasyPrint. Please install HarfBuzz-Subset >= 4.1.0 with your package manager.",
+        "Failed to load image at 'missing.png'",
+    ):
+        problems.emit(logging.LogRecord("weasyprint", logging.WARNING, "", 0, message, None, None))
+    assert problems.messages == ["Failed to load image at 'missing.png'"]
+
+
 # ------------------------------------------------------------------------------- the built site
 
 
