@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -322,5 +323,15 @@ def main(argv=None) -> int:
     return 0
 
 
+def leave(code: int) -> None:
+    """Exit without tearing down the ~3,000 modules a build imports (pandas, matplotlib,
+    WeasyPrint): that takes about 0.9 s and writes nothing. Every file is closed by then; the
+    standard streams are flushed here."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
