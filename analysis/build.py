@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -498,14 +499,32 @@ def _outcome(ch: book.Chapter, fut: cf.Future) -> ChapterResult:
         return ChapterResult(ch.name, "failed", error=str(err))
 
 
+PREPARE_SECONDS = 1.5  # about what kernels.PREPARE takes in a new kernel
+
+
+def expected_seconds(chapter: book.Chapter) -> float:
+    """How long the chapter ran the last time, else a guess from its code cells (0.1 s each)."""
+    seconds = cache.record(step(chapter)).get("seconds")
+    if seconds is None:
+        cells = _parsed_template(chapter.template_path.read_text(encoding="utf-8")).cells
+        seconds = 0.1 * sum(cell.cell_type == "code" for cell in cells)
+    return seconds
+
+
 def execute_all(pool, todo, derived: Path, code: str, log) -> list[ChapterResult]:
     """Run chapters in the pool's warm kernels; log lines go above the progress bar (terminals only)."""
     from tqdm import tqdm
 
     results = []
-    # longest first (by the last run; new chapters first of all), so no worker is left with a long one at the end
-    longest_first = sorted((ch for ch, _ in todo), key=lambda ch: -cache.record(step(ch)).get("seconds", 1e9))
-    futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch in longest_first}
+    # longest first, so no worker is left with a long one at the end; the site step's imports are
+    # queued among them, and the site step runs in the kernel that did them
+    futures, prepare = {}, None
+    for ch in sorted((ch for ch, _ in todo), key=lambda ch: -expected_seconds(ch)):
+        if prepare is None and expected_seconds(ch) < PREPARE_SECONDS:
+            prepare = pool.submit_prepare()
+        futures[pool.submit(execute_chapter, ch, derived, code)] = ch
+    if prepare is None:
+        pool.submit_prepare()
     bar = tqdm(
         total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()
     )
@@ -658,6 +677,24 @@ del _c, _io, _j, _build, _log, _code
 """
 
 
+def import_sphinx() -> None:
+    """Import what the site step needs: Jupyter Book, Sphinx and every extension and theme the
+    book's configuration loads, most of them only when set up, so a Sphinx application is set up
+    (not built) in a temporary folder (about 1.5 s; kernels.PREPARE)."""
+    from jupyter_book.config import get_final_config
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    config, _ = get_final_config(
+        user_yaml=paths.ROOT / "_config.yml",
+        cli_config={"latex_individualpages": False},
+        sourcedir=paths.ROOT,
+        use_external_toc=True,
+    )
+    with tempfile.TemporaryDirectory() as tmp, patch_docutils(None), docutils_namespace():
+        Sphinx(paths.ROOT, None, f"{tmp}/html", f"{tmp}/doctrees", "html", config, status=None, warning=None)
+
+
 def sphinx_in_kernel(kernel, stage: Path, config: Path) -> tuple[int | str, str]:
     """Jupyter Book's build (SPHINX_CALL) in a warm kernel: (exit code or error, log)."""
     code = SPHINX_CALL.format(
@@ -699,7 +736,7 @@ def jupyter_book(stage: Path, config: Path, log, pool=None) -> None:
                 raise BuildError(sphinx_failure(code, output))
             return code, output
 
-        code, output = pool.submit(job).result()
+        code, output = pool.submit(job, prepared=True).result()  # in the kernel readied for it
     if code != 0:
         raise BuildError(sphinx_failure(code, output))
     log(f"jupyter-book: built in {time.perf_counter() - t0:.1f} s")

@@ -22,11 +22,11 @@ interrupts (SIGINT) a kernel before it shuts it down, which makes an idle kernel
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import json
 import os
-import queue
 import signal
 import subprocess
 import threading
@@ -42,8 +42,9 @@ from papermill.engines import NBClientEngine, papermill_engines
 WARM_UP = "import analysis.pages, analysis.city_pages"  # what every chapter imports, paid once per kernel
 RESET = "import matplotlib.pyplot as _plt\n_plt.close('all')\n%reset -f"  # one reset: it runs a full gc
 START_TIMEOUT = 60
-# What a parked kernel imports for the next build's site step (Jupyter Book, about 1 s), while idle.
-PREPARE = "import jupyter_book.sphinx"
+# What the site step imports in a kernel (Jupyter Book, Sphinx and the book's extensions, about
+# 1.2 s): done while the kernel would wait, after its last chapter and when it is parked.
+PREPARE = "import analysis.build as _b\n_b.import_sphinx()\ndel _b"
 ADOPT_TIMEOUT = 15  # a parked kernel that does not answer within this is replaced
 # The caches of the package hold one build's data: a parked kernel forgets them when a build adopts it.
 FORGET = "import analysis\nanalysis.forget_caches()\ndel analysis"
@@ -247,21 +248,39 @@ class WarmKernel:
 class KernelPool:
     """Worker threads, each with a warm kernel (adopted from ``parking`` or started at once) that
     runs submitted jobs ``fn(kernel, *args)``. A job that fails discards its kernel (the next job
-    starts a new one), so a crashed or confused kernel never runs another chapter. After the last
-    job the kernels are parked (given ``parking``) or shut down."""
+    starts a new one), so a crashed or confused kernel never runs another chapter. A job submitted
+    with ``prepared=True`` runs in the kernel that ran ``submit_prepare`` (the site step after the
+    chapters). After the last job the kernels are parked (given ``parking``) or shut down."""
 
     def __init__(self, workers: int, kernel_name: str, cwd: Path, parking: Parking | None = None):
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._name, self._cwd, self._parking = kernel_name, cwd, parking
         self._park = True
+        self._ready = threading.Condition()
+        self._jobs: collections.deque = collections.deque()  # for any worker; None: stop
+        self._own: list[collections.deque] = [collections.deque() for _ in range(workers)]  # for one
+        self._prepared: int | None = None  # the slot whose kernel runs or ran PREPARE
         self._threads = [threading.Thread(target=self._work, args=(slot,), daemon=True) for slot in range(workers)]
         for t in self._threads:
             t.start()
 
-    def submit(self, fn: Callable, *args) -> cf.Future:
+    def submit(self, fn: Callable, *args, prepared: bool = False) -> cf.Future:
         fut: cf.Future = cf.Future()
-        self._jobs.put((fut, fn, args))
+        with self._ready:
+            slot = self._prepared if prepared else None
+            (self._jobs if slot is None else self._own[slot]).append((fut, fn, args))
+            self._ready.notify_all()
         return fut
+
+    def _next(self, slot: int):
+        with self._ready:
+            while not (self._own[slot] or self._jobs):
+                self._ready.wait()
+            return (self._own[slot] or self._jobs).popleft()
+
+    def submit_prepare(self) -> cf.Future:
+        """Queue PREPARE, e.g. among the chapters, so that it does not wait for them; later jobs
+        submitted with ``prepared=True`` go to the kernel that ran it."""
+        return self.submit(_prepare)
 
     def _obtain(self, slot: int) -> WarmKernel:
         if self._parking is not None:
@@ -276,10 +295,13 @@ class KernelPool:
             kernel = self._obtain(slot)
         except Exception:  # noqa: BLE001 - the first job retries and reports the error
             kernel = None
-        while (job := self._jobs.get()) is not None:
+        while (job := self._next(slot)) is not None:
             fut, fn, args = job
             if not fut.set_running_or_notify_cancel():
                 continue
+            if fn is _prepare:
+                with self._ready:
+                    self._prepared = slot
             try:
                 kernel = kernel or self._obtain(slot)
                 if self._parking is not None:  # in use, not idle (no file yet for a new kernel)
@@ -302,18 +324,22 @@ class KernelPool:
         """Stop the workers after the queued jobs, or cancelling them; their kernels are parked
         (given parking and park) or shut down."""
         self._park = park
-        if cancel:
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    job = self._jobs.get_nowait()
-                    if job is not None:
-                        job[0].cancel()
-        for _ in self._threads:
-            self._jobs.put(None)
+        with self._ready:
+            if cancel:
+                for jobs in (self._jobs, *self._own):
+                    while jobs:
+                        if (job := jobs.popleft()) is not None:
+                            job[0].cancel()
+            self._jobs.extend([None] * len(self._threads))
+            self._ready.notify_all()
 
     def join(self, timeout: float | None = None) -> None:
         for t in self._threads:
             t.join(timeout)
+
+
+def _prepare(kernel: WarmKernel) -> None:
+    kernel.run(PREPARE)
 
 
 def _discard(kernel: WarmKernel | None) -> None:

@@ -1,6 +1,7 @@
 """The build pipeline: parameters, incremental keys, atomic publish, end-to-end and reproducibility."""
 
 import asyncio
+import concurrent.futures
 import filecmp
 import hashlib
 import json
@@ -207,6 +208,58 @@ def test_a_failed_job_does_not_poison_the_next_one():
     finally:
         pool.close()
         pool.join(30)
+
+
+class _FakeKernel:
+    """Stands in for a kernel where only the pool's scheduling is tested."""
+
+    def __init__(self, slot: int):
+        self.slot, self.ran = slot, []
+
+    def run(self, code: str) -> None:
+        self.ran.append(code)
+
+    def shutdown(self) -> None:
+        pass
+
+
+def test_the_site_step_runs_in_the_kernel_that_imported_for_it(monkeypatch):
+    monkeypatch.setattr(kernels.KernelPool, "_obtain", lambda self, slot: _FakeKernel(slot))
+    pool = kernels.KernelPool(2, build.KERNEL, paths.ROOT)
+    try:
+        pool.submit_prepare().result(timeout=10)
+        # the other kernel is idle too, but every job for the site step waits for the readied one
+        kernels_used = {pool.submit(lambda k: k, prepared=True).result(timeout=10) for _ in range(20)}
+        assert len(kernels_used) == 1 and kernels.PREPARE in kernels_used.pop().ran
+        # other jobs go to any kernel
+        slots = {pool.submit(lambda k: time.sleep(0.05) or k.slot).result(timeout=10) for _ in range(2)}
+        assert slots <= {0, 1}
+    finally:
+        pool.close()
+        pool.join(10)
+
+
+def test_chapters_run_longest_first_with_the_site_imports_queued_among_them(monkeypatch):
+    # never-built chapters are guessed from their code cells; the imports go before the short ones
+    order = []
+    monkeypatch.setattr(build, "execute_chapter", lambda kernel, ch, derived, code: order.append(ch.name) or 1.0)
+
+    class Pool:
+        def submit(self, fn, *args):
+            fut = concurrent.futures.Future()
+            fut.set_result(fn(None, *args))
+            return fut
+
+        def submit_prepare(self):
+            order.append("PREPARE")
+            return concurrent.futures.Future()
+
+    monkeypatch.setattr(cache, "record", lambda step: {})
+    todo = [(ch, "never built") for ch in book.chapters()]
+    build.execute_all(Pool(), todo, paths.DERIVED, "code", log=lambda *a: None)
+    first_short = next(i for i, name in enumerate(order) if not name.startswith("omraader/"))
+    assert order[first_short] == "PREPARE" and all(n.startswith("omraader/") for n in order[:first_short])
+    assert len(order) == len(todo) + 1, " ".join(order)
 
 
 def _wait_until(predicate, seconds: float) -> bool:
