@@ -499,9 +499,6 @@ def _outcome(ch: book.Chapter, fut: cf.Future) -> ChapterResult:
         return ChapterResult(ch.name, "failed", error=str(err))
 
 
-PREPARE_SECONDS = 1.5  # about what kernels.PREPARE takes in a new kernel
-
-
 def expected_seconds(chapter: book.Chapter) -> float:
     """How long the chapter ran the last time, else a guess from its code cells (0.1 s each)."""
     seconds = cache.record(step(chapter)).get("seconds")
@@ -516,15 +513,9 @@ def execute_all(pool, todo, derived: Path, code: str, log) -> list[ChapterResult
     from tqdm import tqdm
 
     results = []
-    # longest first, so no worker is left with a long one at the end; the site step's imports are
-    # queued among them, and the site step runs in the kernel that did them
-    futures, prepare = {}, None
-    for ch in sorted((ch for ch, _ in todo), key=lambda ch: -expected_seconds(ch)):
-        if prepare is None and expected_seconds(ch) < PREPARE_SECONDS:
-            prepare = pool.submit_prepare()
-        futures[pool.submit(execute_chapter, ch, derived, code)] = ch
-    if prepare is None:
-        pool.submit_prepare()
+    # longest first, so no worker is left with a long one at the end
+    longest_first = sorted((ch for ch, _ in todo), key=lambda ch: -expected_seconds(ch))
+    futures = {pool.submit(execute_chapter, ch, derived, code): ch for ch in longest_first}
     bar = tqdm(
         total=len(futures), desc="chapters", unit="ch", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()
     )
@@ -829,6 +820,8 @@ def build(
     results, todo = plan(selected, all_chapters, raw_digest(raw_dir), code, force)
     derived = paths.DERIVED
     with warm_kernels(jobs, todo) as pool:  # the kernels start while the data are prepared
+        if pool is not None:  # the first kernel ready imports for the site step meanwhile
+            pool.submit_prepare()
         check_all_parameters(todo)
         prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
         version = (derived / ".raw").read_text()[:12]
