@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import book, cache, paths, plans, registry
+from . import book, cache, errors, paths, plans, registry
 from .cache import code_digest, digest_files, digest_text
 from .errors import BuildError, SelectionError, StaleError, UserError
 
@@ -61,22 +61,81 @@ def prepare_key(raw_dir: Path) -> str:
     return digest_text(raw_digest(raw_dir), code_digest())
 
 
-def prepare_cached(raw_dir: Path, derived: Path, log) -> bool:
-    """Run pipeline.prepare unless its inputs are unchanged. Returns True if it ran."""
-    key = prepare_key(raw_dir)
-    if cache.is_current("prepare", key, derived / ".raw"):
-        log("prepare: reused (data and code unchanged)")
-        return False
+def prepare_into(raw_dir: Path, out: Path) -> None:
+    """pipeline.prepare into out (emptied first), with the build's bookkeeping (.coverage.json, .raw)."""
     from . import pipeline  # heavy imports only when needed
 
+    shutil.rmtree(out, ignore_errors=True)
+    pipeline.prepare(raw_dir, out)
+    (out / ".coverage.json").write_text(json.dumps(coverage(out)))
+    (out / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
+
+
+# A function of this module called with paths in a warm kernel; a UserError comes back by class
+# name and message.
+KERNEL_CALL = """
+import json as _j
+from analysis import build as _b, errors as _e
+try:
+    _b.{name}(*map(_b.Path, {args!r}))
+    _r = None
+except _e.UserError as _x:
+    _r = {{"error": type(_x).__name__, "message": str(_x)}}
+print(_j.dumps(_r))
+del _j, _b, _e, _r
+"""
+
+
+def submit_call(pool, fn, *args: Path) -> cf.Future:
+    """fn(*args) in a warm kernel of the pool, which has the packages imported anyway, so that this
+    process need not import them too (about 2 s of the build's start)."""
+
+    def job(kernel):
+        printed = kernel.output(KERNEL_CALL.format(name=fn.__name__, args=[str(a) for a in args]))
+        result = json.loads(printed.strip().splitlines()[-1])
+        if result is not None:
+            raise getattr(errors, result["error"])(result["message"])
+
+    return pool.submit(job)
+
+
+def outcome(running: cf.Future, fn, *args: Path) -> None:
+    """Wait for a submit_call: its UserError is raised here; after a bug or a lost kernel, fn runs
+    again in this process, so that a bug shows its traceback."""
+    try:
+        running.result()
+    except RuntimeError as err:
+        if isinstance(err, errors.UserError):
+            raise
+        fn(*args)
+
+
+def prepare_cached(raw_dir: Path, derived: Path, log, pool=None, meanwhile=lambda: None) -> bool:
+    """Run pipeline.prepare unless its inputs are unchanged, in a warm kernel of the pool if given,
+    calling meanwhile() while it runs. Returns True if it ran."""
+    key = prepare_key(raw_dir)
+    if cache.is_current("prepare", key, derived / ".raw"):
+        meanwhile()
+        log("prepare: reused (data and code unchanged)")
+        return False
     t0 = time.perf_counter()
     tmp = derived.with_name(derived.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
+    running = None
     try:
-        pipeline.prepare(raw_dir, tmp)
-        (tmp / ".coverage.json").write_text(json.dumps(coverage(tmp)))
-        (tmp / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
-    except BaseException:
+        running = submit_call(pool, prepare_into, raw_dir, tmp) if pool is not None else None
+        meanwhile()
+        if running is None:
+            prepare_into(raw_dir, tmp)
+        else:
+            outcome(running, prepare_into, raw_dir, tmp)
+    except BaseException as err:
+        if running is not None and not running.done():  # the kernel is still writing into tmp
+            if not isinstance(err, Exception):
+                from . import kernels
+
+                kernels.stop_all()  # Ctrl-C
+            cf.wait([running], timeout=STOP_TIMEOUT)
         shutil.rmtree(tmp, ignore_errors=True)  # no half-prepared results, also after Ctrl-C
         raise
     shutil.rmtree(derived, ignore_errors=True)
@@ -819,18 +878,24 @@ def build(
     code = code_digest()
     results, todo = plan(selected, all_chapters, raw_digest(raw_dir), code, force)
     derived = paths.DERIVED
-    with warm_kernels(jobs, todo) as pool:  # the kernels start while the data are prepared
-        if pool is not None:  # the first kernel ready imports for the site step meanwhile
-            pool.submit_prepare()
-        check_all_parameters(todo)
-        prepare_cached(raw_dir, derived, log)  # a DataError names the file, row and rule
+    with warm_kernels(jobs, todo) as pool:
+        # the data are prepared in the first kernel ready (a DataError names the file, row and
+        # rule); the next one imports for the site step, and this process reads the templates
+        def meanwhile():
+            if pool is not None:
+                pool.submit_prepare()
+            check_all_parameters(todo)
+
+        prepare_cached(raw_dir, derived, log, pool, meanwhile)
         version = (derived / ".raw").read_text()[:12]
         log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
         log_plan(results, todo, log)
-        with cf.ThreadPoolExecutor(max_workers=1) as side:  # downloads are written while chapters run
-            downloads = side.submit(write_site_data_cached, derived)
-            results += execute_all(pool, todo, derived, code, log) if todo else []
-            downloads.result()
+        if pool is None:
+            write_site_data_cached(derived)
+        else:  # the downloads are written in a kernel, first (the short chapters even out the end)
+            downloads = submit_call(pool, write_site_data_cached, derived)
+            results += execute_all(pool, todo, derived, code, log)
+            outcome(downloads, write_site_data_cached, derived)
         failed = [r for r in results if r.status == "failed"]
         if failed:
             raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")

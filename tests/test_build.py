@@ -645,6 +645,37 @@ def test_a_data_error_in_prepare_stays_a_data_error(tmp_path, monkeypatch, built
     assert not (tmp_path / "derived.tmp").exists()
 
 
+def test_a_data_error_met_in_a_kernel_is_raised_here_as_itself(tmp_path, built_site):
+    # the build prepares the data in a warm kernel; a bad input must read exactly as in-process
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW, raw)
+    victim = sorted(raw.rglob("*.csv"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8").replace(",", ";", 3), encoding="utf-8")
+    with pytest.raises(UserError) as here:
+        build.prepare_into(raw, tmp_path / "here")
+    pool = kernels.KernelPool(1, build.KERNEL, paths.ROOT)
+    try:
+        running = build.submit_call(pool, build.prepare_into, raw, tmp_path / "there")
+        with pytest.raises(UserError) as there:
+            build.outcome(running, build.prepare_into, raw, tmp_path / "there")
+    finally:
+        pool.close()
+        pool.join(30)
+    assert type(there.value) is type(here.value) and str(there.value) == str(here.value)
+    assert victim.name in str(there.value)
+
+
+def test_a_bug_met_in_a_kernel_is_raised_again_here_with_its_traceback():
+    failed = concurrent.futures.Future()
+    failed.set_exception(RuntimeError("kernel code failed: KeyError: 'indicator'"))
+
+    def bug(*args):
+        raise KeyError("indicator")
+
+    with pytest.raises(KeyError):
+        build.outcome(failed, bug, Path("x"))
+
+
 # --- data sources ------------------------------------------------------------------------------------
 
 
