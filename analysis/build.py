@@ -68,6 +68,7 @@ def prepare_into(raw_dir: Path, out: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
     pipeline.prepare(raw_dir, out)
     (out / ".coverage.json").write_text(json.dumps(coverage(out)))
+    (out / KEY_FIGURES).write_text(json.dumps(all_key_figures(out), ensure_ascii=False), encoding="utf-8")
     (out / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
 
 
@@ -255,16 +256,29 @@ def chapter_state(chapter: book.Chapter, data: str, code: str) -> tuple[str, str
     return "stale", (" and ".join(changed) + " changed") if changed else "its record is from another version"
 
 
-def key_figures(chapter: book.Chapter, derived: Path) -> dict[str, float]:
-    """The figures whose movement a revision note reports: the area's latest rate per indicator."""
-    if chapter.area is None:
-        return {}
+KEY_FIGURES = ".key_figures.json"  # in the prepared results: {area: key figures}
+
+
+def all_key_figures(derived: Path) -> dict[str, dict[str, float]]:
+    """The figures whose movement a revision note reports, for every area: its latest rate per
+    indicator (computed with the prepared results, where pandas is imported anyway)."""
     import pandas as pd
 
+    from . import reference
     from .indicators import area_comparison
 
-    comp = area_comparison(pd.read_csv(derived / "area_series.csv"), chapter.area)
-    return {r.label: round(float(r.area), 1) for r in comp.itertuples()}
+    series = pd.read_csv(derived / "area_series.csv")
+    return {
+        a.slug: {r.label: round(float(r.area), 1) for r in area_comparison(series, a.slug).itertuples()}
+        for a in reference.areas()
+    }
+
+
+def key_figures(chapter: book.Chapter, derived: Path) -> dict[str, float]:
+    """The area chapter's key figures (all_key_figures); none for other chapters."""
+    if chapter.area is None:
+        return {}
+    return json.loads((derived / KEY_FIGURES).read_text(encoding="utf-8"))[chapter.area]
 
 
 def plan_items(chapter: book.Chapter) -> dict[str, str]:
