@@ -303,6 +303,10 @@ def prepare(stage: Path, stamp: dict) -> list[Job]:
     return jobs
 
 
+def _length(job: Job) -> int:
+    return -len(job.source)
+
+
 def render_all(todo: list[Job], jobs: int) -> dict[str, float]:
     """Render the PDFs into the cache, in parallel processes when there are several; returns the
     seconds per area."""
@@ -311,7 +315,9 @@ def render_all(todo: list[Job], jobs: int) -> dict[str, float]:
     else:
         with cf.ProcessPoolExecutor(max_workers=min(len(todo), jobs)) as pool:
             try:
-                results = [f.result() for f in [pool.submit(_render_job, job) for job in todo]]
+                # the longest pages first, so that no process is left with a long one at the end
+                futures = {job.cover.slug: pool.submit(_render_job, job) for job in sorted(todo, key=_length)}
+                results = [futures[job.cover.slug].result() for job in todo]
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
