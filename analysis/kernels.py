@@ -45,8 +45,8 @@ WARM_UP = "import analysis.pages, analysis.city_pages"  # what every chapter imp
 # in the chapter, skips it: 0.01 s instead of 0.2 s.
 RESET = "import matplotlib.pyplot as _plt\n_plt.close('all')\n%reset -f\nimport gc\ngc.freeze()\ndel gc"
 START_TIMEOUT = 60
-# What the site step imports in a kernel (Jupyter Book, Sphinx and the book's extensions, about
-# 1.2 s): done while the kernel would wait, after its last chapter and when it is parked.
+# What the site step needs in a kernel (Jupyter Book, Sphinx and the book's extensions set up, about
+# 1.5 s): done while the build prepares its data, and when the kernel is parked.
 PREPARE = "import analysis.build as _b\n_b.import_sphinx()\ndel _b"
 ADOPT_TIMEOUT = 15  # a parked kernel that does not answer within this is replaced
 # The caches of the package hold one build's data: a parked kernel forgets them when a build adopts it.
@@ -281,8 +281,8 @@ class KernelPool:
             return (self._own[slot] or self._jobs).popleft()
 
     def submit_prepare(self) -> cf.Future:
-        """Queue PREPARE, e.g. among the chapters, so that it does not wait for them; later jobs
-        submitted with ``prepared=True`` go to the kernel that ran it."""
+        """Queue PREPARE (e.g. while the build prepares its data); later jobs submitted with
+        ``prepared=True`` go to the kernel that ran it."""
         return self.submit(_prepare)
 
     def _obtain(self, slot: int) -> WarmKernel:
