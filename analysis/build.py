@@ -142,7 +142,8 @@ def prepare_cached(raw_dir: Path, derived: Path, log, pool=None, meanwhile=lambd
     shutil.rmtree(derived, ignore_errors=True)
     os.replace(tmp, derived)
     cache.store("prepare", key)
-    log(f"prepare: computed in {time.perf_counter() - t0:.1f} s")
+    where = " in a warm kernel (its start included)" if pool is not None else ""
+    log(f"prepare: computed{where} in {time.perf_counter() - t0:.1f} s")
     return True
 
 
