@@ -231,9 +231,6 @@ def test_the_site_step_runs_in_the_kernel_that_imported_for_it(monkeypatch):
         # the other kernel is idle too, but every job for the site step waits for the readied one
         kernels_used = {pool.submit(lambda k: k, prepared=True).result(timeout=10) for _ in range(20)}
         assert len(kernels_used) == 1 and kernels.PREPARE in kernels_used.pop().ran
-        # other jobs go to any kernel
-        slots = {pool.submit(lambda k: time.sleep(0.05) or k.slot).result(timeout=10) for _ in range(2)}
-        assert slots <= {0, 1}
     finally:
         pool.close()
         pool.join(10)
