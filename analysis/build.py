@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,14 +63,22 @@ def prepare_key(raw_dir: Path) -> str:
 
 
 def prepare_into(raw_dir: Path, out: Path) -> None:
-    """pipeline.prepare into out (emptied first), with the build's bookkeeping (.coverage.json, .raw)."""
+    """pipeline.prepare but the identification of the roder (scores_into) into out, with the
+    build's bookkeeping (.coverage.json, .raw)."""
     from . import pipeline  # heavy imports only when needed
 
-    shutil.rmtree(out, ignore_errors=True)
-    pipeline.prepare(raw_dir, out)
+    pipeline.prepare(raw_dir, out, scores=False)
     (out / ".coverage.json").write_text(json.dumps(coverage(out)))
     (out / KEY_FIGURES).write_text(json.dumps(all_key_figures(out), ensure_ascii=False), encoding="utf-8")
     (out / ".raw").write_text(raw_digest(raw_dir))  # the data alone, for revision notes
+
+
+def scores_into(raw_dir: Path, out: Path) -> None:
+    """The identification of the roder (scores, sensitivity, Local Moran's I) as out/roder.geojson:
+    a third of the preparation, which a build runs in a second kernel beside prepare_into."""
+    from . import pipeline
+
+    pipeline.write_scores(raw_dir, out / "roder.geojson")
 
 
 # A function of this module called with paths in a warm kernel; a UserError comes back by class
@@ -122,27 +131,33 @@ def prepare_cached(raw_dir: Path, derived: Path, log, pool=None, meanwhile=lambd
     t0 = time.perf_counter()
     tmp = derived.with_name(derived.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    running = None
+    tmp.mkdir(parents=True)
+    steps = [(prepare_into, raw_dir, tmp), (scores_into, raw_dir, tmp)]
+    running: list[cf.Future] = []
     try:
-        running = submit_call(pool, prepare_into, raw_dir, tmp) if pool is not None else None
+        if pool is not None:  # in two kernels at once, when there are two
+            running = [submit_call(pool, *step) for step in steps]
         meanwhile()
-        if running is None:
-            prepare_into(raw_dir, tmp)
+        if pool is None:
+            for fn, *args in steps:
+                fn(*args)
         else:
-            outcome(running, prepare_into, raw_dir, tmp)
+            for fut, step in zip(running, steps, strict=True):
+                outcome(fut, *step)  # the first step's error first: it validates every input
     except BaseException as err:
-        if running is not None and not running.done():  # the kernel is still writing into tmp
+        pending = [fut for fut in running if not fut.done()]  # kernels still writing into tmp
+        if pending:
             if not isinstance(err, Exception):
                 from . import kernels
 
                 kernels.stop_all()  # Ctrl-C
-            cf.wait([running], timeout=STOP_TIMEOUT)
+            cf.wait(pending, timeout=STOP_TIMEOUT)
         shutil.rmtree(tmp, ignore_errors=True)  # no half-prepared results, also after Ctrl-C
         raise
     shutil.rmtree(derived, ignore_errors=True)
     os.replace(tmp, derived)
     cache.store("prepare", key)
-    where = " in a warm kernel (its start included)" if pool is not None else ""
+    where = " in warm kernels (their start included)" if pool is not None else ""
     log(f"prepare: computed{where} in {time.perf_counter() - t0:.1f} s")
     return True
 
@@ -717,10 +732,10 @@ def theme_files() -> list[Path]:
 
 def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
-    sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *sorted(paths.SITE_EXTRA.rglob("*"))]
-    sources += theme_files()
+    sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *theme_files()]
     sources.append(paths.ROOT / "analysis" / "council_pdf.py")  # the council PDFs (their stylesheet is in _static)
-    return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True))
+    downloads = cache.record("prepare").get("key", "")  # what the open-data downloads are made from
+    return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True), downloads)
 
 
 # Jupyter Book's `build` command as a call: warnings are errors (-W), missing references too (-n),
@@ -780,19 +795,19 @@ def sphinx_in_process(stage: Path, config: Path) -> tuple[int | str, str]:
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def jupyter_book(stage: Path, config: Path, log, pool=None) -> None:
-    """Build the site with Jupyter Book into stage/_build/html: in one of the pool's warm kernels
-    if given (a kernel whose build failed is not used again), else by the command."""
+def jupyter_book(stage: Path, config: Path, pool=None) -> Callable:
+    """Jupyter Book's build of the site into stage/_build/html: queued in the pool's kernel set up
+    for it if given (a kernel whose build failed is not used again), else by the command when
+    waited for. Returns the wait, wait(log), which raises BuildError if the build failed."""
     t0 = time.perf_counter()
-    # Sphinx does not overwrite a file it copied before (book/_static, the open data), so an edited
-    # stylesheet, script or download would stay stale in the persistent folder: remove the old copies.
-    html_dir = stage / "_build" / "html"
-    for source, copied in ((paths.BOOK / "_static", html_dir / "_static"), (paths.SITE_EXTRA, html_dir)):
-        for f in source.rglob("*"):
-            if f.is_file():
-                (copied / f.relative_to(source)).unlink(missing_ok=True)
+    # Sphinx does not overwrite a file it copied before (book/_static), so an edited stylesheet or
+    # script would stay stale in the persistent folder: remove the old copies.
+    static = paths.BOOK / "_static"
+    for f in static.rglob("*"):
+        if f.is_file():
+            (stage / "_build" / "html" / "_static" / f.relative_to(static)).unlink(missing_ok=True)
     if pool is None:
-        code, output = sphinx_in_process(stage, config)
+        result = functools.partial(sphinx_in_process, stage, config)
     else:
 
         def job(kernel):
@@ -801,10 +816,15 @@ def jupyter_book(stage: Path, config: Path, log, pool=None) -> None:
                 raise BuildError(sphinx_failure(code, output))
             return code, output
 
-        code, output = pool.submit(job, prepared=True).result()  # in the kernel readied for it
-    if code != 0:
-        raise BuildError(sphinx_failure(code, output))
-    log(f"jupyter-book: built in {time.perf_counter() - t0:.1f} s")
+        result = pool.submit(job, prepared=True).result  # in the kernel readied for it
+
+    def wait(log) -> None:
+        code, output = result()
+        if code != 0:
+            raise BuildError(sphinx_failure(code, output))
+        log(f"jupyter-book: built in {time.perf_counter() - t0:.1f} s")
+
+    return wait
 
 
 def sphinx_failure(code: int | str, output: str) -> str:
@@ -905,18 +925,14 @@ def build(
         version = (derived / ".raw").read_text()[:12]
         log(f"data: {raw_dir} (verified against data/registry.toml; {origin}), data version {version}")
         log_plan(results, todo, log)
-        if pool is None:
-            write_site_data_cached(derived)
-        else:  # the downloads are written in a kernel, first (the short chapters even out the end)
-            downloads = submit_call(pool, write_site_data_cached, derived)
+        if pool is not None:
             results += execute_all(pool, todo, derived, code, log)
-            outcome(downloads, write_site_data_cached, derived)
         failed = [r for r in results if r.status == "failed"]
         if failed:
             raise BuildError("; ".join(r.error for r in failed) + "\nThe published site is unchanged.")
         check_all_current(all_chapters, derived)
         (paths.ROOT / "_toc.yml").write_text(book.toc_text(), encoding="utf-8")
-        publish_site(build_stamp(derived), site, log, pool)  # Sphinx in a warm kernel, if there is one
+        publish_site(build_stamp(derived), site, log, pool, derived)  # Sphinx in a warm kernel, if there is one
     counts = {s: sum(r.status == s for r in results) for s in ("executed", "reused", "kept")}
     return {"site": site, "seconds": time.perf_counter() - t0, "chapters": results, "data_version": version, **counts}
 
@@ -936,8 +952,10 @@ ROOT_PAGE = """<!doctype html>
 """
 
 
-def publish_site(stamp: dict, site: Path, log, pool=None) -> None:
-    """Jupyter Book into a staging folder, then an atomic swap (nothing to do if nothing changed)."""
+def publish_site(stamp: dict, site: Path, log, pool=None, derived: Path = paths.DERIVED) -> None:
+    """Jupyter Book into a staging folder with the open-data downloads, then an atomic swap (nothing
+    to do if nothing changed). With two kernels the downloads are written in one while Sphinx runs in
+    the other (Sphinx uses one core)."""
     key = site_key(stamp)
     if cache.is_current("site", key, site):
         log("site: unchanged, nothing to publish")
@@ -955,8 +973,16 @@ def publish_site(stamp: dict, site: Path, log, pool=None) -> None:
     try:
         imports.start()
         config = write_config(stamp, paths.CACHE / "_config.build.yml")
-        jupyter_book(work, config, log, pool)
+        sphinx = jupyter_book(work, config, pool)  # queued first: it goes to the kernel set up for it
+        downloads = submit_call(pool, write_site_data_cached, derived) if pool is not None else None
+        if downloads is None:
+            write_site_data_cached(derived)
+        sphinx(log)
+        if downloads is not None:
+            outcome(downloads, write_site_data_cached, derived)
         shutil.copytree(work / "_build" / "html", stage, symlinks=True)
+        shutil.rmtree(stage / paths.SITE_DATA.name, ignore_errors=True)
+        shutil.copytree(paths.SITE_DATA, stage / paths.SITE_DATA.name)
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
         imports.join()

@@ -36,23 +36,40 @@ class Inputs:
     crosscheck: crosscheck.Report | None = None  # cross-source checks of the inputs
 
 
-def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
+@dataclass
+class RodeInputs:
+    """What the identification of the roder (rode_scores) is computed from."""
+
+    bydel_geo: gpd.GeoDataFrame
+    rode_geo: gpd.GeoDataFrame
+    rode: load.RodeData
+    rode_obs: pd.DataFrame
+    rode_bydel: pd.Series
+
+
+def load_rode_inputs(raw_dir: Path = paths.RAW) -> RodeInputs:
     bydel_geo = load.load_bydel_geo(raw_dir)
-    names = dict(zip(bydel_geo["bydel_nr"], bydel_geo["navn"], strict=True))
-    bydel = load.load_bydel(raw_dir)
-    city_obs = indicators.city_observations(bydel)
     rode_geo = load.load_rode_geo(raw_dir)
     rode = load.load_rode(raw_dir, rode_geo)
-    crosscheck.check_glossary(rode.frame, load.load_rode_glossary(raw_dir))
     rode_obs = indicators.rode_observations(rode.frame, rode_geo[["rodenavn", "rode_nr"]])
-    notes = [*rode.notes, *rode_geo.attrs.get("notes", [])]
-    rode_bydel = indicators.unit_bydel(rode_geo, bydel_geo)
-    bydel_obs = indicators.bydel_from_roder(rode_obs, rode_bydel, names)
+    return RodeInputs(bydel_geo, rode_geo, rode, rode_obs, indicators.unit_bydel(rode_geo, bydel_geo))
+
+
+def load_inputs(raw_dir: Path = paths.RAW) -> Inputs:
+    r = load_rode_inputs(raw_dir)
+    names = dict(zip(r.bydel_geo["bydel_nr"], r.bydel_geo["navn"], strict=True))
+    bydel = load.load_bydel(raw_dir)
+    city_obs = indicators.city_observations(bydel)
+    crosscheck.check_glossary(r.rode.frame, load.load_rode_glossary(raw_dir))
+    notes = [*r.rode.notes, *r.rode_geo.attrs.get("notes", [])]
+    bydel_obs = indicators.bydel_from_roder(r.rode_obs, r.rode_bydel, names)
     population = load.load_population(raw_dir)
-    roster = rode_geo.set_index("rodenavn")["rode_nr"].map(rode_bydel)
+    roster = r.rode_geo.set_index("rodenavn")["rode_nr"].map(r.rode_bydel)
     income = load.load_income(raw_dir)
-    report = crosscheck.run(bydel, weighted_roder(rode.frame), roster, population, income, names)
-    inputs = Inputs(bydel_obs, city_obs, rode_obs, rode_geo, bydel_geo, rode_bydel, notes, population, income, report)
+    report = crosscheck.run(bydel, weighted_roder(r.rode.frame), roster, population, income, names)
+    inputs = Inputs(
+        bydel_obs, city_obs, r.rode_obs, r.rode_geo, r.bydel_geo, r.rode_bydel, notes, population, income, report
+    )
     return apply_checks(inputs)
 
 
@@ -136,7 +153,7 @@ def compute_members(inputs: Inputs) -> pd.DataFrame:
     return delineate.delineate(scores, inputs.rode_geo, inputs.rode_bydel)
 
 
-def rode_scores(inputs: Inputs, year: int, n_draws: int, permutations: int) -> gpd.GeoDataFrame:
+def rode_scores(inputs: Inputs | RodeInputs, year: int, n_draws: int, permutations: int) -> gpd.GeoDataFrame:
     """Per rode in the baseline year: index per indicator, three composites, flag, sensitivity, LISA."""
     obs = inputs.rode_obs[inputs.rode_obs["year"] == year]
     city = indicators.pooled(obs).set_index("indicator")["rate"]
@@ -230,20 +247,26 @@ def prepare(
     out_dir: Path = paths.DERIVED,
     n_draws: int | None = None,
     permutations: int | None = None,
+    scores: bool = True,
 ) -> Path:
-    """Compute every city-wide result and write it to out_dir. Returns out_dir."""
-    n_draws = reference.param("sensitivity", "draws") if n_draws is None else n_draws
-    permutations = reference.param("sensitivity", "permutations") if permutations is None else permutations
+    """Compute every city-wide result and write it to out_dir. Returns out_dir. scores=False leaves
+    out the identification (roder.geojson), for a caller that has it computed beside (write_scores)."""
     inputs = load_inputs(raw_dir)
+    year = reference.delineation().baseline_year
+    if year not in set(inputs.rode_obs["year"]):
+        raise load.DataError(
+            f"{load.RODE_FILE}: the baseline year {year} (areas.toml [delineation]) has no usable rode figures, "
+            "so the roder cannot be scored and the areas cannot be delineated; nothing is published."
+        )
     member_table = members()
     check_members(member_table, compute_members(inputs))
-    year = reference.delineation().baseline_year
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs.rode_obs.to_csv(out_dir / "obs_rode.csv", index=False)
     inputs.bydel_obs.to_csv(out_dir / "obs_bydel.csv", index=False)
     member_table.to_csv(out_dir / "area_members.csv", index=False)
     area_series(inputs, member_table).to_csv(out_dir / "area_series.csv", index=False)
-    _scores_cached(inputs, year, n_draws, permutations, out_dir / "roder.geojson")
+    if scores:
+        shutil.copyfile(_scores_cached(inputs, n_draws, permutations), out_dir / "roder.geojson")
     _write_geojson(inputs.bydel_geo[["bydel_nr", "navn", "geometry"]], out_dir / "bydele.geojson")
     areas = area_geometries(inputs.rode_geo, member_table)
     _write_geojson(areas, out_dir / "areas.geojson")
@@ -258,10 +281,20 @@ def prepare(
     return out_dir
 
 
-def _scores_cached(inputs: Inputs, year: int, n_draws: int, permutations: int, dest: Path) -> None:
-    """Write roder.geojson, recomputing scores, sensitivity and LISA only when what they depend on
-    changed: the baseline year's observations, the rode geometry, the parameters and the code. New
-    data for other years (the usual update) reuses them."""
+def write_scores(raw_dir: Path, dest: Path) -> None:
+    """roder.geojson from the rode file and the boundaries alone, so that a build can compute it in
+    a second process while prepare(scores=False) computes the rest. prepare validates the same files
+    and more; the baseline year's figures are the same in both (the checks drop whole years only)."""
+    shutil.copyfile(_scores_cached(load_rode_inputs(raw_dir)), dest)
+
+
+def _scores_cached(inputs: Inputs | RodeInputs, n_draws: int | None = None, permutations: int | None = None) -> Path:
+    """The identification (rode_scores) in the baseline year, kept in .cache: recomputed only when
+    what it depends on changed: the baseline year's observations, the rode geometry, the parameters
+    and the code. New data for other years (the usual update) reuses it. Returns its file."""
+    n_draws = reference.param("sensitivity", "draws") if n_draws is None else n_draws
+    permutations = reference.param("sensitivity", "permutations") if permutations is None else permutations
+    year = reference.delineation().baseline_year
     key = cache.digest_text(
         inputs.rode_obs[inputs.rode_obs["year"] == year].to_csv(index=False),
         inputs.rode_geo.to_wkb().to_csv(),
@@ -276,7 +309,7 @@ def _scores_cached(inputs: Inputs, year: int, n_draws: int, permutations: int, d
         _write_geojson(rode_scores(inputs, year, n_draws, permutations), tmp)
         os.replace(tmp, kept)
         cache.store("scores", key)
-    shutil.copyfile(kept, dest)
+    return kept
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:

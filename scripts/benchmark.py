@@ -100,7 +100,6 @@ def naive_baseline(tmp: Path) -> float:
     for page in book.STATIC_PAGES:
         shutil.copy(ROOT / f"{page}.md", root / f"{page}.md")
     shutil.copytree(ROOT / "book" / "_static", root / "book" / "_static")
-    shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     shutil.copy(ROOT / "_toc.yml", root / "_toc.yml")
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["execute"] = {"execute_notebooks": "force", "timeout": 600}

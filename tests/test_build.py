@@ -2,6 +2,7 @@
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import filecmp
 import hashlib
 import json
@@ -10,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
-from analysis import book, build, cache, editions, kernels, outputs, paths, pipeline, wording
+from analysis import book, build, cache, editions, kernels, load, outputs, paths, pipeline, reference, wording
 from analysis.errors import BuildError, DataError, FetchError, SelectionError, StaleError, UserError
 
 BROKEN_TEMPLATE = """---
@@ -150,7 +152,7 @@ def test_failing_chapter_reports_cell_and_keeps_published_site(tmp_path, monkeyp
 def test_interrupted_site_build_leaves_no_half_written_site(tmp_path, monkeypatch, built_site, published_site):
     site = published_site
 
-    def interrupted(work, config, log, pool=None):
+    def interrupted(work, config, pool=None):
         (work / "_build" / "html").mkdir(parents=True)
         (work / "_build" / "html" / "index.html").write_text("half")
         raise KeyboardInterrupt
@@ -231,6 +233,21 @@ def test_the_site_step_runs_in_the_kernel_that_imported_for_it(monkeypatch):
         # the other kernel is idle too, but every job for the site step waits for the readied one
         kernels_used = {pool.submit(lambda k: k, prepared=True).result(timeout=10) for _ in range(20)}
         assert len(kernels_used) == 1 and kernels.PREPARE in kernels_used.pop().ran
+    finally:
+        pool.close()
+        pool.join(10)
+
+
+def test_a_job_queued_after_the_site_step_runs_beside_it(monkeypatch):
+    """publish_site queues Sphinx (for the readied kernel), then the downloads: they run at once."""
+    monkeypatch.setattr(kernels.KernelPool, "_obtain", lambda self, slot: _FakeKernel(slot))
+    pool = kernels.KernelPool(2, build.KERNEL, paths.ROOT)
+    beside = threading.Event()
+    try:
+        pool.submit_prepare().result(timeout=10)
+        sphinx = pool.submit(lambda k: beside.wait(10) and k.slot, prepared=True)
+        downloads = pool.submit(lambda k: beside.set() or k.slot)
+        assert {sphinx.result(timeout=15), downloads.result(timeout=15)} == {0, 1}
     finally:
         pool.close()
         pool.join(10)
@@ -363,7 +380,6 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     data_page = next(c for c in book.chapters() if c.name == "data")
     build.run_notebook(kernel, data_page, root / "book" / "chapters" / "data.ipynb")
     shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
-    shutil.copytree(paths.SITE_EXTRA, root / ".cache" / "site")
     for page in book.STATIC_PAGES:
         shutil.copy(paths.ROOT / f"{page}.md", root / f"{page}.md")
     for folder in ("_static", "_templates", "locales"):
@@ -400,10 +416,18 @@ def test_chapter_reexecutes_to_identical_notebook(tmp_path, built_site, kernel):
     assert nbformat.writes(nbformat.read(again, as_version=4)) == nbformat.writes(published)
 
 
+def test_a_baseline_year_without_rode_figures_stops_prepare_with_a_clear_error(tmp_path, monkeypatch):
+    rule = reference.delineation()
+    monkeypatch.setattr(reference, "delineation", lambda: dataclasses.replace(rule, baseline_year=2031))
+    with pytest.raises(load.DataError, match=r"rode_socio_2008_2014\.csv: the baseline year 2031 .* nothing is"):
+        pipeline.prepare(paths.RAW, tmp_path / "derived")
+
+
 @pytest.mark.slow
 def test_prepare_and_downloads_are_reproducible(tmp_path, built_site, monkeypatch):
     """Two runs of prepare from the same data give identical results and identical downloads
-    (scores, sensitivity and LISA recomputed, not taken from the cache)."""
+    (scores, sensitivity and LISA recomputed, not taken from the cache). The build computed the
+    identification of the roder in a second kernel (scores_into), this prepare in one go."""
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")  # an empty cache: everything is recomputed
     derived = pipeline.prepare(paths.RAW, tmp_path / "derived")
     for name in os.listdir(paths.DERIVED):
@@ -618,8 +642,8 @@ def test_unknown_area_is_a_selection_error():
 
 
 def _failing_prepare(monkeypatch, err: Exception) -> None:
-    def prepare(raw_dir, out_dir):
-        Path(out_dir).mkdir(parents=True)
+    def prepare(raw_dir, out_dir, scores=True):
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
         (Path(out_dir) / "half.csv").write_text("x")
         raise err
 
@@ -752,8 +776,7 @@ from pathlib import Path
 from analysis import __main__ as cli, book, paths
 tmp = Path(sys.argv[1])
 paths.BUILD, paths.CACHE, paths.TEMPLATES = tmp / "_build", tmp / "cache", tmp / "templates"
-paths.SITE_EXTRA = tmp / "site"
-paths.SITE_DATA = paths.SITE_EXTRA / "data"
+paths.SITE_DATA = tmp / "site" / "data"
 book.chapters = lambda: [book.Chapter(f"slow-{i}", "slow", {"marker": str(tmp / f"started-{i}")}) for i in range(2)]
 book.Chapter.path = property(lambda self: tmp / "out" / f"{self.name}.ipynb")
 sys.exit(cli.main(["build", "--jobs", "2"]))
