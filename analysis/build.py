@@ -914,12 +914,14 @@ def build(
     results, todo = plan(selected, all_chapters, raw_digest(raw_dir), code, force)
     derived = paths.DERIVED
     with warm_kernels(jobs, todo) as pool:
-        # the data are prepared in the first kernel ready (a DataError names the file, row and
-        # rule); the next one imports for the site step, and this process reads the templates
+        # the data are prepared in the kernels (a DataError names the file, row and rule); one then
+        # imports for the site step, and this process reads the templates and imports what running
+        # chapters needs here (pandas, for their revision notes: 0.4 s the first chapters would wait)
         def meanwhile():
             if pool is not None:
                 pool.submit_prepare()
             check_all_parameters(todo)
+            from . import editions, wording  # noqa: F401
 
         prepare_cached(raw_dir, derived, log, pool, meanwhile)
         version = (derived / ".raw").read_text()[:12]
@@ -968,13 +970,13 @@ def publish_site(stamp: dict, site: Path, log, pool=None, derived: Path = paths.
     shutil.rmtree(stage, ignore_errors=True)
     from . import council_pdf  # an A4 PDF of each area plan, published with the site
 
-    # the PDF renderer's imports (about 1 s) are done while Sphinx works in its own process
+    # the PDF renderer's imports (about 1 s) are done while Sphinx works in a kernel
     imports = threading.Thread(target=council_pdf.import_renderer, daemon=True)
     try:
-        imports.start()
         config = write_config(stamp, paths.CACHE / "_config.build.yml")
         sphinx = jupyter_book(work, config, pool)  # queued first: it goes to the kernel set up for it
         downloads = submit_call(pool, write_site_data_cached, derived) if pool is not None else None
+        imports.start()  # once both are queued: the imports hold this process's interpreter lock
         if downloads is None:
             write_site_data_cached(derived)
         sphinx(log)
