@@ -374,6 +374,8 @@ def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) 
     import nbformat
     import papermill
 
+    from . import kernels
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".part.ipynb")
     kernel.reset()  # a fresh namespace: the chapter sees nothing of the one before
@@ -382,7 +384,7 @@ def run_notebook(kernel: kernels.WarmKernel, chapter: book.Chapter, dest: Path) 
             load_template(chapter),
             str(tmp),
             parameters=chapter.parameters,
-            engine_name="warm",
+            engine_name=kernels.warm_engine(),
             km=kernel.km,
             kc=kernel.kc,
             kernel_name=KERNEL,
@@ -916,12 +918,15 @@ def build(
     with warm_kernels(jobs, todo) as pool:
         # the data are prepared in the kernels (a DataError names the file, row and rule); one then
         # imports for the site step, and this process reads the templates and imports what running
-        # chapters needs here (pandas, for their revision notes: 0.4 s the first chapters would wait)
+        # chapters needs here (papermill; pandas for their revision notes: 0.7 s the first chapters
+        # would wait)
         def meanwhile():
             if pool is not None:
+                from . import editions, kernels, wording  # noqa: F401
+
                 pool.submit_prepare()
-            check_all_parameters(todo)
-            from . import editions, wording  # noqa: F401
+                check_all_parameters(todo)
+                kernels.warm_engine()
 
         prepare_cached(raw_dir, derived, log, pool, meanwhile)
         version = (derived / ".raw").read_text()[:12]

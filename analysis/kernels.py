@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -36,8 +37,6 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
 
 WARM_UP = "import analysis.pages, analysis.city_pages"  # what every chapter imports, paid once per kernel
 # Between chapters: figures closed, namespace cleared (one reset: it runs a full gc), then what
@@ -111,22 +110,29 @@ class ChapterKernelManager(AsyncKernelManager):
         await super()._async_interrupt_kernel()
 
 
-class WarmEngine(NBClientEngine):
-    """papermill's nbclient engine on a kernel that is already running (``km``) through its
-    connected client (``kc``); both stay with their owner."""
+@functools.cache
+def warm_engine() -> str:
+    """Register "warm", papermill's nbclient engine on a kernel that is already running (``km``)
+    through its connected client (``kc``), both staying with their owner; returns its name.
+    papermill is imported here, not with this module (0.3 s), so that the kernels start sooner."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
 
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, start_timeout=START_TIMEOUT, execution_timeout=None, **kw):
-        client = PapermillNotebookClient(
-            nb_man, km=kw["km"], kernel_name=kernel_name, startup_timeout=start_timeout, timeout=execution_timeout
-        )
-        # the kernel's own connected client: a new one would wait 0.2 s for IOPub to settle
-        client.kc = kw["kc"]
-        client.kc.allow_stdin = False
-        return client.execute()
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, start_timeout=START_TIMEOUT, execution_timeout=None, **kw
+        ):
+            client = PapermillNotebookClient(
+                nb_man, km=kw["km"], kernel_name=kernel_name, startup_timeout=start_timeout, timeout=execution_timeout
+            )
+            # the kernel's own connected client: a new one would wait 0.2 s for IOPub to settle
+            client.kc = kw["kc"]
+            client.kc.allow_stdin = False
+            return client.execute()
 
-
-papermill_engines.register("warm", WarmEngine)
+    papermill_engines.register("warm", WarmEngine)
+    return "warm"
 
 
 @dataclass(frozen=True)
