@@ -193,11 +193,23 @@ def _build_parser(sub) -> None:
     p.add_argument(
         "--wave", type=int, choices=[w.year for w in reference.waves()], help="only this wave (its page and areas)"
     )
-    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="chapters executed in parallel")
+    p.add_argument(
+        "--jobs", type=_at_least_one, default=os.cpu_count(), help="chapters executed in parallel (default: the cores)"
+    )
     p.add_argument("--force", action="store_true", help="re-execute every selected chapter, even if up to date")
     _source_options(p)
     _wait_option(p)
     p.set_defaults(run=cmd_build, locked=True)
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:

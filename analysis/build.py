@@ -905,6 +905,8 @@ def build(
     mirror: folder to copy raw files from (default: registry.default_mirror()); download: fetch
     from the origin URLs instead, even if data/raw is complete; force: re-execute the selection."""
     t0 = time.perf_counter()
+    if jobs is not None and jobs < 1:  # no worker would ever take a chapter
+        raise SelectionError(f"jobs={jobs}: expected a whole number of at least 1")
     jobs = jobs or max(1, os.cpu_count() or 1)
     site = site or paths.BUILD / "html"
     all_chapters = book.chapters()

@@ -42,6 +42,47 @@ RENEWAL_FILE, INCOME_FILE, GLOSSARY_FILE = name_for(RENEWAL_ROLE), name_for(INCO
 POPULATION_FILE, ELECTION_FILE = name_for(POPULATION_ROLE), name_for(ELECTION_ROLE)
 POLLING_FILE = name_for(POLLING_ROLE)
 HOUSING_DWELLINGS = ("antal_fami", "antal_aeld", "antal_ungd")  # family, elderly and youth dwellings
+# Copenhagen Municipality with about 15 km of margin, in AREA_CRS metres (x0, y0, x1, y1): features
+# outside it have coordinates of another CRS than the one their file declares.
+COPENHAGEN_BOX = (700_000, 6_150_000, 750_000, 6_200_000)
+# What a raw file must be, by its suffix (for the message when it cannot be read at all).
+READ_AS = {
+    ".csv": "a UTF-8 CSV file",
+    ".json": "JSON",
+    ".geojson": "GeoJSON",
+    ".xlsx": "an Excel workbook",
+    ".shp": "an ESRI shapefile",
+}
+
+
+def read_raw(role: str, raw_dir: Path, reader, **kw):
+    """reader(path, **kw) on the verified file registered for role. A file its reader cannot parse
+    at all (another encoding, malformed JSON or GeoJSON, a truncated workbook) is a DataError that
+    names it and says what it must be."""
+    path = path_for(role, raw_dir)
+    try:
+        return reader(path, **kw)
+    except Exception as err:  # only the reader runs here: whatever it raises is about the file
+        expected = READ_AS.get(path.suffix.lower(), "a readable file")
+        why = " ".join(str(err).split())[:300]
+        raise DataError(f"{name_for(role)}: cannot be read as {expected} ({type(err).__name__}: {why})") from err
+
+
+def to_area_crs(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
+    """gdf in AREA_CRS; a DataError if it declares no CRS or its features do not lie in Copenhagen
+    (COPENHAGEN_BOX): then the coordinates are not in the CRS the file declares."""
+    if gdf.crs is None:
+        raise DataError(f"{file}: no CRS declared; expected EPSG:4326 or another known CRS")
+    gdf = gdf.to_crs(AREA_CRS)
+    minx, miny, maxx, maxy = gdf.total_bounds
+    x0, y0, x1, y1 = COPENHAGEN_BOX
+    if not (x0 <= minx and maxx <= x1 and y0 <= miny and maxy <= y1):
+        raise DataError(
+            f"{file}: the features lie at x {minx / 1000:.0f} to {maxx / 1000:.0f} km, y {miny / 1000:.0f} to "
+            f"{maxy / 1000:.0f} km ({AREA_CRS}), not in Copenhagen (x {x0 // 1000}-{x1 // 1000} km, y "
+            f"{y0 // 1000}-{y1 // 1000} km): are the coordinates in the CRS the file declares?"
+        )
+    return gdf
 
 
 @dataclass
@@ -118,8 +159,8 @@ def check_years(df: pd.DataFrame, column: str, problems: Problems, years=YEARS) 
 
 
 def load_bydel_ids(raw_dir: Path = paths.RAW) -> dict[str, int]:
-    with open(path_for(BYDEL_IDS_ROLE, raw_dir), encoding="utf-8") as fh:
-        return {slug: int(nr) for slug, nr in json.load(fh).items()}
+    ids = read_raw(BYDEL_IDS_ROLE, raw_dir, lambda p: json.loads(p.read_text(encoding="utf-8")))
+    return {slug: int(nr) for slug, nr in ids.items()}
 
 
 def bydel_counts_columns() -> list[str]:
@@ -150,7 +191,7 @@ def validate_bydel(df: pd.DataFrame, ids: dict[str, int], file: str = BYDEL_FILE
 
 
 def load_bydel(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    df = pd.read_csv(path_for(BYDEL_ROLE, raw_dir), skip_blank_lines=False)
+    df = read_raw(BYDEL_ROLE, raw_dir, pd.read_csv, skip_blank_lines=False)
     return validate_bydel(df, load_bydel_ids(raw_dir))
 
 
@@ -208,7 +249,7 @@ def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_
 
 
 def load_rode_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path_for(RODE_GEO_ROLE, raw_dir))
+    gdf = read_raw(RODE_GEO_ROLE, raw_dir, gpd.read_file)
     return validate_geo(gdf, RODE_GEO_FILE, key="rode_nr", name="rodenavn")
 
 
@@ -235,7 +276,7 @@ def validate_geo(gdf: gpd.GeoDataFrame, file: str, key: str, name: str) -> gpd.G
         if invalid.any()
         else []
     )
-    return out.to_crs(AREA_CRS)
+    return to_area_crs(out, file)
 
 
 def _repair(geom):
@@ -247,14 +288,14 @@ def _repair(geom):
 
 
 def load_bydel_geo(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path_for(BYDEL_GEO_ROLE, raw_dir))
+    gdf = read_raw(BYDEL_GEO_ROLE, raw_dir, gpd.read_file)
     return validate_geo(gdf, BYDEL_GEO_FILE, key="bydel_nr", name="navn")
 
 
 def load_rode(raw_dir: Path = paths.RAW, geo: gpd.GeoDataFrame | None = None) -> RodeData:
     """The rode panel, validated against the rode names of the boundaries (geo, loaded if not given)."""
     geo = load_rode_geo(raw_dir) if geo is None else geo
-    df = pd.read_csv(path_for(RODE_ROLE, raw_dir), skip_blank_lines=False)
+    df = read_raw(RODE_ROLE, raw_dir, pd.read_csv, skip_blank_lines=False)
     return validate_rode(df, geo["rodenavn"])
 
 
@@ -263,7 +304,7 @@ def load_rode_glossary(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     the glossary of its English names: seven yearly blocks without a year column. Only rode rows are
     kept: a row whose area_id is not a number (a blank line, or the stray line of polygon coordinates
     that ends each block) is not one. Values stay text; the check compares them as numbers."""
-    df = pd.read_csv(path_for(GLOSSARY_ROLE, raw_dir), dtype=str)
+    df = read_raw(GLOSSARY_ROLE, raw_dir, pd.read_csv, dtype=str)
     problems = Problems(GLOSSARY_FILE)
     check_columns(df, ["area_id", "area_name"], problems)
     problems.raise_if_any()
@@ -271,26 +312,32 @@ def load_rode_glossary(raw_dir: Path = paths.RAW) -> pd.DataFrame:
 
 
 def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path_for(HOUSING_ROLE, raw_dir), encoding="ISO-8859-1")
+    gdf = read_raw(HOUSING_ROLE, raw_dir, gpd.read_file, encoding="ISO-8859-1")
     problems = Problems(HOUSING_FILE)
     check_columns(gdf, ["afdelingsn", "selskabsna", "antal_bebo", *HOUSING_DWELLINGS], problems)
     problems.raise_if_any()
-    gdf = gdf.to_crs(AREA_CRS)
+    gdf = to_area_crs(gdf, HOUSING_FILE)
     gdf["geometry"] = gdf.geometry.make_valid()
     return gdf
 
 
 def load_renewal(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path_for(RENEWAL_ROLE, raw_dir))
-    if gdf.crs is None:
-        raise DataError(f"{RENEWAL_FILE}: no CRS declared")
-    gdf = gdf.to_crs(AREA_CRS)
+    gdf = to_area_crs(read_raw(RENEWAL_ROLE, raw_dir, gpd.read_file), RENEWAL_FILE)
     gdf["geometry"] = gdf.geometry.make_valid()
     return gdf
 
 
+def load_kvarter(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
+    """Copenhagen's neighbourhoods (kvarterer), for the web map's search."""
+    gdf = read_raw(KVARTER_ROLE, raw_dir, gpd.read_file)
+    problems = Problems(name_for(KVARTER_ROLE))
+    check_columns(gdf, ["kvarternavn"], problems)
+    problems.raise_if_any()
+    return to_area_crs(gdf, name_for(KVARTER_ROLE))
+
+
 def _statbank_table(role: str, raw_dir: Path) -> pd.DataFrame:
-    return read_statbank(path_for(role, raw_dir))
+    return read_raw(role, raw_dir, read_statbank)
 
 
 def read_statbank(path: Path, header_row: int = 2) -> pd.DataFrame:

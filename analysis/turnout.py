@@ -87,7 +87,7 @@ def load_election_2013(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
         result = json.loads(text)
     except json.JSONDecodeError as err:
         raise DataError(f"{load.ELECTION_FILE}: not valid JSON: {err}") from err
-    polling = gpd.read_file(path_for(load.POLLING_ROLE, raw_dir))
+    polling = load.read_raw(load.POLLING_ROLE, raw_dir, gpd.read_file)
     polling = load.validate_geo(polling, load.POLLING_FILE, "id", "afstemningsomraade")
     return validate_election(result, polling)
 

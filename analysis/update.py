@@ -59,6 +59,7 @@ def validate(stage: Path, files: list[RawFile]) -> None:
         ("urban renewal", load.load_renewal),
         ("income (IN74)", load.load_income),
         ("municipal election 2013 and polling areas", turnout.load_election_2013),
+        ("neighbourhoods (kvarterer)", load.load_kvarter),
     ]
     with registry.active(files):
         for label, step in steps:

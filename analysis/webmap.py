@@ -16,7 +16,6 @@ import pandas as pd
 import shapely
 
 from . import load, outputs, reference
-from .registry import path_for
 
 SIMPLIFY_M = 12
 
@@ -42,7 +41,7 @@ def search_index(roder: gpd.GeoDataFrame, estates: gpd.GeoDataFrame, raw_dir: Pa
     out = [{"name": r.rodenavn, "kind": "rode", "box": _bbox(r.geometry)} for r in roder.itertuples()]
     for name, g in estates.groupby("estate"):
         out.append({"name": name, "kind": "almen boligafdeling", "box": _bbox(shapely.box(*g.total_bounds))})
-    kvarter = gpd.read_file(path_for(load.KVARTER_ROLE, raw_dir)).to_crs(load.AREA_CRS)
+    kvarter = load.load_kvarter(raw_dir)
     out += [{"name": k.kvarternavn, "kind": "kvarter", "box": _bbox(k.geometry)} for k in kvarter.itertuples()]
     renewal = load.load_renewal(raw_dir)
     names = renewal["adresse"].map(street)

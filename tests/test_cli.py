@@ -2,6 +2,7 @@
 `list`, `data update` and the fetch source options."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import pytest
 
 from analysis import __main__ as cli
 from analysis import book, build, cache, load, lock, paths, reference, registry
-from analysis.errors import DataError, FetchError
+from analysis.errors import DataError, FetchError, SelectionError
 
 SLUGS = [a.slug for a in reference.areas()]
 BYDEL = registry.entry_for(load.BYDEL_ROLE)  # the registered bydel file, updated below
@@ -68,6 +69,17 @@ def test_unknown_area_is_refused_with_the_choices(capsys):
         cli.main(["build", "--area", "noerrebr"])
     assert exit_.value.code == 2
     assert "invalid choice: 'noerrebr'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("jobs", ["-3", "0", "two"])
+def test_jobs_below_one_is_refused(capsys, jobs):
+    # --jobs -3 used to start no worker, and the build waited forever for its chapters
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["build", "--jobs", jobs])
+    assert exit_.value.code == 2
+    assert f"argument --jobs: expected a whole number of at least 1, got '{jobs}'" in capsys.readouterr().err
+    with pytest.raises(SelectionError, match="jobs=-3: expected a whole number of at least 1"):
+        build.build(jobs=-3)
 
 
 def test_mirror_and_download_exclude_each_other(capsys):
@@ -256,14 +268,48 @@ def test_data_update_that_does_not_validate_changes_nothing(update_env, capsys):
     assert (raw / BYDEL.name).read_bytes() == before_raw
 
 
-def test_data_update_of_an_unreadable_geojson_changes_nothing(update_env, capsys):
+def _declared_25832(raw: Path, name: str) -> bytes:
+    """The GeoJSON with its lon/lat coordinates declared as metres of EPSG:25832."""
+    data = json.loads((raw / name).read_text(encoding="utf-8"))
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}
+    return json.dumps(data).encode()
+
+
+UNREADABLE = {  # name: (the broken new extract from the registered one, the start of the error)
+    "geo/rode.geojson": (
+        lambda raw, name: b'{"type": "FeatureCollection", "features": [',
+        "geo/rode.geojson: cannot be read as GeoJSON (DataSourceError: Failed to read GeoJSON data",
+    ),
+    "kk-opendata/rode_socio_2008_2014.csv": (
+        lambda raw, name: (raw / name).read_text(encoding="utf-8").encode("latin-1"),
+        "kk-opendata/rode_socio_2008_2014.csv: cannot be read as a UTF-8 CSV file (UnicodeDecodeError:",
+    ),
+    "kk-opendata/bydel_ids.json": (
+        lambda raw, name: (raw / name).read_bytes()[:-10],
+        "kk-opendata/bydel_ids.json: cannot be read as JSON (JSONDecodeError:",
+    ),
+    "kk-statistikbank/BE4.3_population_bydel_1991_2018.xlsx": (
+        lambda raw, name: (raw / name).read_bytes()[:4000],
+        "kk-statistikbank/BE4.3_population_bydel_1991_2018.xlsx: cannot be read as an Excel workbook (BadZipFile:",
+    ),
+    "geo/kvarter.geojson": (
+        _declared_25832,
+        "geo/kvarter.geojson: the features lie at x 0 to 0 km, y 0 to 0 km (EPSG:25832), not in Copenhagen",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_data_update_of_an_unreadable_file_names_it_and_changes_nothing(update_env, capsys, name):
     raw, reg, new = update_env
     before = reg.read_bytes()
-    (new.parent / "geo").mkdir()
-    (new.parent / "geo" / "rode.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    broken, message = UNREADABLE[name]
+    (new.parent / name).parent.mkdir(parents=True, exist_ok=True)
+    (new.parent / name).write_bytes(broken(raw, name))
     assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 1
-    assert capsys.readouterr().err.startswith("error [data]: socio-economic data and boundaries")
-    assert reg.read_bytes() == before
+    err = capsys.readouterr().err
+    assert err.startswith(f"error [data]: {message}"), err
+    assert "Traceback" not in err and reg.read_bytes() == before
 
 
 def test_data_update_with_nothing_new(update_env, capsys):
