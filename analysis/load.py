@@ -321,8 +321,20 @@ def load_public_housing(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
     return gdf
 
 
+RENEWAL_DATE = "byfornyelse_vedtaget_i_br"  # the city council's decision
+
+
 def load_renewal(raw_dir: Path = paths.RAW) -> gpd.GeoDataFrame:
+    """Urban-renewal decisions, their decision date parsed (a date that is not one is an error)."""
     gdf = to_area_crs(read_raw(RENEWAL_ROLE, raw_dir, gpd.read_file), RENEWAL_FILE)
+    problems = Problems(RENEWAL_FILE)
+    check_columns(gdf, ["omraade", "adresse", RENEWAL_DATE], problems)
+    problems.raise_if_any()
+    decided = pd.to_datetime(gdf[RENEWAL_DATE], utc=True, errors="coerce")
+    for i in gdf.index[decided.isna() & gdf[RENEWAL_DATE].notna()]:
+        problems.add(i + 1, RENEWAL_DATE, gdf.at[i, RENEWAL_DATE], "expected a date like 1994-10-18 (feature number)")
+    problems.raise_if_any()
+    gdf[RENEWAL_DATE] = decided
     gdf["geometry"] = gdf.geometry.make_valid()
     return gdf
 

@@ -129,6 +129,24 @@ def members(path: Path = paths.MEMBERS) -> pd.DataFrame:
     return df
 
 
+def check_reference(frozen: pd.DataFrame, inputs: Inputs) -> None:
+    """The areas' bydele (areas.toml) and the frozen members' roder (area_members.csv) must exist in
+    the boundaries."""
+    bydele = set(inputs.bydel_geo["bydel_nr"].astype(int))
+    problems = load.Problems("analysis/reference/areas.toml")
+    for area in reference.areas():
+        for nr in sorted(set(area.bydele) - bydele):
+            rule = f"no such bydel in {load.BYDEL_GEO_FILE} (bydel_nr {min(bydele)} to {max(bydele)})"
+            problems.add(None, f"[{area.slug}] bydele", nr, rule)
+    problems.raise_if_any()
+    roder = set(inputs.rode_geo["rode_nr"].astype(int))
+    problems = load.Problems("analysis/reference/area_members.csv")
+    for i, nr in frozen["rode_nr"].items():
+        if int(nr) not in roder:
+            problems.add(i + 2, "rode_nr", int(nr), f"no such rode in {load.RODE_GEO_FILE} (line number)")
+    problems.raise_if_any()
+
+
 def check_members(frozen: pd.DataFrame, by_rule: pd.DataFrame) -> None:
     """The frozen membership must be what the delineation rule gives; after a change of the rule
     (areas.toml [delineation]) the book would describe one rule and show the areas of another."""
@@ -232,7 +250,7 @@ def estates(raw_dir: Path, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def renewal_by_area(raw_dir: Path, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """Urban-renewal decisions per area and period (decision year from the city council date)."""
     gdf = load.load_renewal(raw_dir)
-    year = pd.to_datetime(gdf["byfornyelse_vedtaget_i_br"], utc=True).dt.year
+    year = gdf[load.RENEWAL_DATE].dt.year
     year = year.fillna(pd.to_numeric(gdf["omraade"].astype(str).str[:4], errors="coerce"))
     period = pd.cut(
         year, [0, 2000, 2010, 2020, 3000], right=True, labels=["før 2001", "2001–2010", "2011–2020", "efter 2020"]
@@ -259,6 +277,7 @@ def prepare(
             "so the roder cannot be scored and the areas cannot be delineated; nothing is published."
         )
     member_table = members()
+    check_reference(member_table, inputs)
     check_members(member_table, compute_members(inputs))
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs.rode_obs.to_csv(out_dir / "obs_rode.csv", index=False)

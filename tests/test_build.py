@@ -823,3 +823,17 @@ def test_ctrl_c_stops_the_kernels_within_seconds_and_leaves_no_partial_files(tmp
     assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == []  # no chapter, no .part/.new notebook
     assert not list((tmp_path / "_build").glob("staging-*"))
     assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_areas_and_members_must_name_bydele_and_roder_that_exist(monkeypatch):
+    inputs = pipeline.load_inputs(paths.RAW)
+    members = pipeline.members()
+    pipeline.check_reference(members, inputs)  # the committed reference data pass
+    area = reference.areas()[1]
+    monkeypatch.setattr(reference, "areas", lambda: [dataclasses.replace(area, bydele=(99,))])
+    with pytest.raises(load.DataError, match=rf"(?s)areas.toml: 1 problem.*'\[{area.slug}\] bydele', value 99: no"):
+        pipeline.check_reference(members, inputs)
+    monkeypatch.undo()
+    members.loc[0, "rode_nr"] = 9999
+    with pytest.raises(load.DataError, match=r"(?s)area_members.csv: 1 problem.*row 2, column 'rode_nr', value 9999"):
+        pipeline.check_reference(members, inputs)

@@ -312,6 +312,19 @@ def test_data_update_of_an_unreadable_file_names_it_and_changes_nothing(update_e
     assert "Traceback" not in err and reg.read_bytes() == before
 
 
+def test_data_update_of_a_renewal_date_that_is_not_a_date_names_feature_and_value(update_env, capsys):
+    raw, reg, new = update_env
+    name = registry.entry_for(load.RENEWAL_ROLE).name
+    data = json.loads((raw / name).read_text(encoding="utf-8"))
+    data["features"][2]["properties"][load.RENEWAL_DATE] = "31-02-20xx"
+    (new.parent / name).parent.mkdir(parents=True, exist_ok=True)
+    (new.parent / name).write_text(json.dumps(data), encoding="utf-8")
+    assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error [data]: {name}: 1 problem(s)")
+    assert "row 3, column 'byfornyelse_vedtaget_i_br', value '31-02-20xx': expected a date like 1994-10-18" in err
+
+
 def test_data_update_with_nothing_new(update_env, capsys):
     raw, reg, new = update_env
     shutil.copy(raw / BYDEL.name, new / "bydel_socio_2008_2014.csv")
