@@ -394,14 +394,16 @@ def test_a_failed_pdf_stops_the_build_with_one_line_and_keeps_the_published_site
 ):
     site = published_site
 
-    def jupyter_book(work, config, log, pool=None):  # the real site, with one of Nørrebro's figures missing
+    def jupyter_book(work, config, pool=None):  # the real site, with one of Nørrebro's figures missing
         shutil.copytree(built_site.resolve(), work / "_build" / "html")
         (work / "_build" / "html" / "_images" / "noerrebro-kort.png").unlink()
+        return lambda log: None
 
     monkeypatch.setattr(build, "jupyter_book", jupyter_book)
     monkeypatch.setattr(build, "site_key", lambda stamp: "never-matches")
     monkeypatch.setattr(paths, "BUILD", tmp_path)
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(paths, "SITE_DATA", tmp_path / "cache" / "site" / "data")  # written here, from the results
     monkeypatch.setattr(council_pdf, "CACHE", tmp_path / "cache" / "pdf")
     (tmp_path / "cache").mkdir()
     with pytest.raises(BuildError) as err:
