@@ -91,6 +91,7 @@ class Problems:
 
     file: str
     items: list[str] = field(default_factory=list)
+    hint: str | None = None  # what to do, if not DataError's (correct or re-fetch the raw file)
 
     def add(self, row, column: str, value, rule: str) -> None:
         where = f"row {row}" if row is not None else "file"
@@ -102,7 +103,7 @@ class Problems:
             shown = self.items[:MAX_ERRORS]
             more = len(self.items) - len(shown)
             tail = f"\n  ... and {more} more" if more else ""
-            raise DataError(f"{self.file}: {len(self.items)} problem(s)\n  " + "\n  ".join(shown) + tail)
+            raise DataError(f"{self.file}: {len(self.items)} problem(s)\n  " + "\n  ".join(shown) + tail, self.hint)
 
 
 def _csv_row(index) -> int:

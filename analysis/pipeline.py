@@ -129,18 +129,22 @@ def members(path: Path = paths.MEMBERS) -> pd.DataFrame:
     return df
 
 
+# What to do about reference data (in git, not fetched).
+REFERENCE_HINT = "correct the file named above (`git diff analysis/reference` shows what changed)"
+
+
 def check_reference(frozen: pd.DataFrame, inputs: Inputs) -> None:
     """The areas' bydele (areas.toml) and the frozen members' roder (area_members.csv) must exist in
     the boundaries."""
     bydele = set(inputs.bydel_geo["bydel_nr"].astype(int))
-    problems = load.Problems("analysis/reference/areas.toml")
+    problems = load.Problems("analysis/reference/areas.toml", hint=REFERENCE_HINT)
     for area in reference.areas():
         for nr in sorted(set(area.bydele) - bydele):
             rule = f"no such bydel in {load.BYDEL_GEO_FILE} (bydel_nr {min(bydele)} to {max(bydele)})"
             problems.add(None, f"[{area.slug}] bydele", nr, rule)
     problems.raise_if_any()
     roder = set(inputs.rode_geo["rode_nr"].astype(int))
-    problems = load.Problems("analysis/reference/area_members.csv")
+    problems = load.Problems("analysis/reference/area_members.csv", hint=REFERENCE_HINT)
     for i, nr in frozen["rode_nr"].items():
         if int(nr) not in roder:
             problems.add(i + 2, "rode_nr", int(nr), f"no such rode in {load.RODE_GEO_FILE} (line number)")
@@ -161,7 +165,8 @@ def check_members(frozen: pd.DataFrame, by_rule: pd.DataFrame) -> None:
             f"analysis/reference/area_members.csv no longer follows the delineation rule in areas.toml "
             f"(threshold {r.threshold:g}, baseline year {r.baseline_year}): {len(rule_pairs - frozen_pairs)} roder "
             f"would join and {len(frozen_pairs - rule_pairs)} would leave the areas. Run `python -m analysis "
-            "delineate` to re-delineate (and review the change), or restore the rule."
+            "delineate` to re-delineate (and review the change), or restore the rule.",
+            REFERENCE_HINT,
         )
 
 
