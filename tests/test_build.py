@@ -837,4 +837,4 @@ def test_areas_and_members_must_name_bydele_and_roder_that_exist(monkeypatch):
     members.loc[0, "rode_nr"] = 9999
     with pytest.raises(load.DataError, match=r"(?s)area_members.csv: 1 problem.*column .rode_nr., value 9999") as err:
         pipeline.check_reference(members, inputs)
-    assert err.value.hint == pipeline.REFERENCE_HINT  # in git: not restored by fetch, as a raw file is
+    assert "git diff analysis/reference" in err.value.hint and "fetch" not in err.value.hint  # in git, not fetched
