@@ -97,6 +97,34 @@ def test_key_changes_with_the_article_the_cover_and_an_image(tmp_path):
     assert council_pdf.pdf_key(source, c, files) != key
 
 
+def widths(rows: str) -> list[float]:
+    from bs4 import BeautifulSoup
+
+    table = BeautifulSoup(f'<table class="tabel">{rows}</table>', "html.parser").table
+    return [round(w, 2) for w in council_pdf.column_widths(table)]
+
+
+def test_column_widths_share_the_line_as_automatic_table_layout_would():
+    # each column's longest cell plus 2 characters of padding: 22 + 2 and the badge 17 + 2 -> 24 : 19
+    badge = '<span class="status status-grey">Kan ikke vurderes</span>'
+    assert widths(f"<tr><th>Mål</th><th>Status</th></tr><tr><td>Lav indkomst i området</td><td>{badge}</td></tr>") == [
+        round(100 * 24 / 43, 2),
+        round(100 * 19 / 43, 2),
+    ]
+    # too long for a line of 110: each gets its longest word (10 + 2, 5 + 2), the spare 91 goes to the
+    # column whose text needs more (219 + 2 - 12), none to the one that needs no more
+    long = " ".join(["abcdefghij"] * 20)
+    assert widths(f"<tr><td>{long}</td><td>12345</td></tr>") == [round(100 * 103 / 110, 2), round(100 * 7 / 110, 2)]
+    # longest words wider than the line together: shared by them
+    shared = [round(100 * 62 / 154, 2), round(100 * 92 / 154, 2)]
+    assert widths(f"<tr><td>{'a' * 60}</td><td>{'b' * 90}</td></tr>") == shared
+
+
+def test_print_tables_get_their_column_widths():
+    main = council_pdf.article(PAGE)
+    assert [col["style"] for col in main.select("table.tabel > colgroup > col")] == ["width: 100.0%"]
+
+
 def test_contents_lists_the_sections_in_reading_order_with_links():
     nav = council_pdf.contents(council_pdf.article(PAGE))
     assert re.findall(r'<li class="level-(\d)"><a href="#([^"]+)">([^<]+)</a>', nav) == [
