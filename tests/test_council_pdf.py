@@ -6,6 +6,7 @@ the area pages' HTML, never from the module under test."""
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
 import shutil
@@ -133,6 +134,24 @@ def test_contents_lists_the_sections_in_reading_order_with_links():
         ("3", "problemer", "Problemer"),
         ("3", "maal-1", "Mål 1"),
     ]
+
+
+def test_the_cycle_collector_pauses_during_a_render_only(monkeypatch):
+    seen = []
+
+    def render(doc, page, key):
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise ValueError("broken")
+        return b"%PDF"
+
+    monkeypatch.setattr(council_pdf, "render", render)
+    job = council_pdf.Job(
+        council_pdf.cover("noerrebro", STAMP, FIXED), council_pdf.article_source(PAGE), Path("x"), "0" * 64
+    )
+    assert council_pdf._render_job(job)[:2] == (b"%PDF", "") and gc.isenabled()
+    assert council_pdf._render_job(job)[:2] == (None, "ValueError: broken") and gc.isenabled()
+    assert seen == [False, False]
 
 
 def test_danish_date():
