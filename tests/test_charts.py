@@ -4,10 +4,13 @@ inside its figure, and line labels that do not overlap; every chart carries the 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.text import Text
+from PIL import Image
 
-from analysis import charts, reference, results, trends
+from analysis import charts, display, reference, results, trends
 from analysis.pages import AreaPage
 
 PHONE_COLUMN_PX = 342  # the article column at 390 px
@@ -115,3 +118,22 @@ def test_hidden_roder_are_those_without_a_rate_in_the_open_data(built_site):
     mask = res.hidden_roder("non_western", year)
     assert set(res.roder.loc[mask, "rode_nr"].astype(str)) == withheld
     assert withheld  # the test would be empty otherwise
+
+
+def test_a_saved_chart_has_the_pixels_of_a_plain_savefig(tmp_path, monkeypatch):
+    """save_png lays the figure out once and compresses less: the pixels must not change."""
+    monkeypatch.setattr(display, "FIGURES", tmp_path)
+    monkeypatch.setattr(display, "FIGURE_CACHE", tmp_path / "cache")
+
+    def chart():
+        fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+        ax.plot([2008, 2014], [10.5, 12.25], label="Området")
+        ax.set_title("Lav indkomst", loc="left")
+        fig.legend(loc="outside lower center")
+        fig.data = pd.DataFrame({"year": [2008, 2014], "rate": [10.5, 12.25]})
+        return fig
+
+    display.save_png(chart(), "test")
+    chart().savefig(tmp_path / "plain.png", format="png")
+    saved, plain = (np.asarray(Image.open(tmp_path / name)) for name in ("test.png", "plain.png"))
+    assert saved.shape == plain.shape and np.array_equal(saved, plain)
