@@ -121,7 +121,7 @@ def test_hidden_roder_are_those_without_a_rate_in_the_open_data(built_site):
 
 
 def test_a_saved_chart_has_the_pixels_of_a_plain_savefig(tmp_path, monkeypatch):
-    """save_png lays the figure out once and compresses less: the pixels must not change."""
+    """save_png lays the figure out once and writes no alpha channel: the pixels must not change."""
     monkeypatch.setattr(display, "FIGURES", tmp_path)
     monkeypatch.setattr(display, "FIGURE_CACHE", tmp_path / "cache")
 
@@ -135,5 +135,8 @@ def test_a_saved_chart_has_the_pixels_of_a_plain_savefig(tmp_path, monkeypatch):
 
     display.save_png(chart(), "test")
     chart().savefig(tmp_path / "plain.png", format="png")
-    saved, plain = (np.asarray(Image.open(tmp_path / name)) for name in ("test.png", "plain.png"))
-    assert saved.shape == plain.shape and np.array_equal(saved, plain)
+    saved, plain = (Image.open(tmp_path / name) for name in ("test.png", "plain.png"))
+    assert saved.mode == "RGB" and plain.mode == "RGBA"  # opaque: no alpha channel is written
+    assert saved.info["dpi"] == plain.info["dpi"]
+    assert np.array_equal(np.asarray(saved), np.asarray(plain.convert("RGB")))
+    assert (np.asarray(plain)[..., 3] == 255).all()
