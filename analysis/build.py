@@ -920,8 +920,8 @@ def build(
     with warm_kernels(jobs, todo) as pool:
         # the data are prepared in the kernels (a DataError names the file, row and rule); one then
         # imports for the site step, and this process reads the templates and imports what running
-        # chapters needs here (papermill; pandas for their revision notes: 0.7 s the first chapters
-        # would wait)
+        # chapters needs here (papermill and the revision notes' modules, which need no pandas:
+        # this process never imports it)
         def meanwhile():
             if pool is not None:
                 from . import editions, kernels, wording  # noqa: F401

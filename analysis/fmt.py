@@ -11,11 +11,9 @@ binary value. A value that rounds to zero is shown without a sign ("0,0", never 
 from __future__ import annotations
 
 import math
+import numbers
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
-
-import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:
     from matplotlib.ticker import FuncFormatter
@@ -27,18 +25,23 @@ NBSP = "\u00a0"  # non-breaking space, keeps "23,5 %" on one line
 
 def _is_missing(x: object) -> bool:
     """True for None, NaN, pd.NA, NaT and infinities."""
-    if x is None or x is pd.NA:
+    if x is None:
         return True
     try:
         value = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
+        # not a number (pd.NA, NaT, text): pandas decides. Imported here, where such a value
+        # means pandas is loaded anyway: the build process formats revision notes without it.
+        import pandas as pd
+
         return bool(pd.isna(x))
     return not math.isfinite(value)
 
 
 def _to_decimal(x: float | int) -> Decimal:
-    """Exact Decimal for integers, shortest-repr Decimal for floats (avoids binary artefacts)."""
-    if isinstance(x, int | np.integer):
+    """Exact Decimal for integers (numpy's too), shortest-repr Decimal for floats (avoids binary
+    artefacts)."""
+    if isinstance(x, numbers.Integral):
         return Decimal(int(x))
     return Decimal(repr(float(x)))
 

@@ -6,9 +6,12 @@ Functions take computed tables (never raw data) and return text; numbers pass th
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import fmt, reference
+
+if TYPE_CHECKING:  # the build process writes revision notes without importing pandas
+    import pandas as pd
 
 STATUS_LABELS: dict[str, str] = {
     "met": "Nået",
