@@ -15,7 +15,7 @@ Incremental: a PDF is keyed by the sha256 of the page's article HTML, its cover 
 the images it shows, the stylesheet, this module and the WeasyPrint version; the cover shows the
 key's first characters as the content's id. A PDF whose key is unchanged is copied from
 ``.cache/pdf`` with the date it was made (no parsing, no rendering), the others are rendered in
-parallel processes (about 2 s of CPU each).
+parallel processes (about 1.5 s of CPU each).
 """
 
 from __future__ import annotations

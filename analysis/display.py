@@ -54,11 +54,10 @@ def save_png(fig, name: str) -> None:
     """The figure as FIGURES/<name>.png (stable bytes: no timestamp metadata). Drawing costs about
     0.2 s a chart: a figure that shows what it showed before is copied from .cache/figures.
 
-    The pixels are those of savefig, written without the alpha channel when the chart is opaque (all are),
-    which makes the files a tenth smaller and the council PDFs faster to render (WeasyPrint
-    splits an alpha channel off into a mask of its own). The layout is computed once (savefig
-    draws a figure twice), and zlib level 3 compresses 40 % faster than the default 6, for 1 %
-    more bytes."""
+    The pixels are those of savefig, but the layout is computed once (savefig draws a figure
+    twice), an opaque chart (all are) is written without an alpha channel, which makes the files a
+    tenth smaller and the council PDFs faster to render (WeasyPrint would split it off into a mask),
+    and zlib level 3 compresses 40 % faster than the default 6, for 1 % more bytes."""
     cached = FIGURE_CACHE / f"{name}-{figure_key(fig)[:16]}.png"
     if not cached.is_file():
         FIGURE_CACHE.mkdir(parents=True, exist_ok=True)
