@@ -532,6 +532,26 @@ def test_page_fits_a_phone(path, base_url, phone):
     )
 
 
+@pytest.mark.parametrize("path", CONTENT_PAGES, ids=CONTENT_PAGES)
+def test_table_cards_hold_their_text_on_a_phone(path, base_url, phone):
+    """At 390 px each table row is a card (udsatte.css): no word or badge sticks out of it, however
+    long ("københavnergennemsnittet")."""
+    page, _ = open_page(phone, base_url + path)
+    out = page.evaluate("""() => {
+        const out = [];
+        for (const card of document.querySelectorAll('table.tabel tr')) {
+            const edge = card.getBoundingClientRect().right;
+            for (const el of card.querySelectorAll('td, td *')) {
+                const r = el.getBoundingClientRect();
+                if (r.width && (r.right > edge + 1 || el.scrollWidth > el.clientWidth + 1))
+                    out.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}"`);
+            }
+        }
+        return out.slice(0, 8);
+    }""")
+    assert not out, f"{path}: text sticks out of its table card at 390 px:{listing(out)}"
+
+
 MENU_BUTTON = "Vis eller skjul navigationen"  # book/_templates/toggle-primary-sidebar.html
 WAVE_EXPANDER = "Undersider til Første bølge: udviklingsplaner 2012"  # book/_templates/sbt-sidebar-nav.html
 
