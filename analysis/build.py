@@ -679,7 +679,8 @@ def coverage(derived: Path) -> dict:
 
 
 def substitutions(stamp: dict) -> dict[str, str]:
-    """{{ name }} values for the static pages: the rule parameters and the data's coverage."""
+    """{{ name }} values for the static pages (analysis.placeholders): the rule parameters and the
+    data's coverage."""
     from . import reference
 
     first, last = stamp["years"].split("–")
@@ -700,8 +701,7 @@ def write_config(stamp: dict, dest: Path) -> Path:
         f"Kommune. Kilder og kontrolsummer står på siden »Data og kilder«. Version {stamp['version']}, "
         f"commit {stamp['commit']}, dataversion {stamp['data']}, data for {stamp['years']}.</p>"
     )
-    config.setdefault("parse", {})["myst_substitutions"] = substitutions(stamp)
-    config.setdefault("sphinx", {}).setdefault("config", {})
+    config.setdefault("sphinx", {}).setdefault("config", {})["udsatte_values"] = substitutions(stamp)
     config["sphinx"]["config"].setdefault("html_theme_options", {})["extra_footer"] = footer
     # Sphinx rewrites a page only when its source or a template is newer than it, and copies the
     # static files only when it writes pages: a digest of the static files, templates and

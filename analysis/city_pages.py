@@ -112,14 +112,14 @@ def area_goals(areas=None):
             pol = reference.policy().goals
             t = pd.DataFrame(
                 {
-                    "Områdets mål": [display.escape(g.title) for g in p.goals for _ in g.targets],
+                    "Områdets mål": [g.title for g in p.goals for _ in g.targets],
                     "Tjener": [pol[g.policy_goal]["name"] for g in p.goals for _ in g.targets],
-                    "Delmål": [display.escape(t) for t in status["text"]],
+                    "Delmål": list(status["text"]),
                     "Status": [wording.status_badge(s) for s in status["status"]],
                 }
             )
             out.append(
-                display.table(t, caption=f"{a.name}: planens mål", html_columns=("Områdets mål", "Delmål", "Status"))
+                display.table(t, caption=f"{a.name}: planens mål", html_columns=("Status",))
             )
     return out
 

@@ -31,6 +31,8 @@ import re
 import shutil
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import date as date_type
@@ -50,7 +52,7 @@ MONTHS = ["januar", "februar", "marts", "april", "maj", "juni"]
 MONTHS += ["juli", "august", "september", "oktober", "november", "december"]
 ARTICLE = '<article class="bd-article">'  # the main content of a page of the Sphinx book theme
 # Web chrome and interactive content, left out of the PDF (the interactive map: see article()).
-DROP = ["h1", "a.headerlink", ".pdf-link", ".web-only", "span.downloads", "noscript", "script", "style"]
+DROP = ["h1", "a.headerlink", ".pdf-link", ".web-only", "span.downloads", "noscript", "script", "style", "link"]
 # A line of 8 pt table text across the A4 column (174 mm) and a cell's padding, in characters.
 TABLE_LINE, CELL_PADDING = 110, 2
 
@@ -259,15 +261,36 @@ def import_renderer() -> None:
     article(f"{ARTICLE}<section><p>-</p></section></article>")
 
 
-def render(doc: str, page: Path, key: str) -> bytes:
-    """The PDF of a print document whose relative links resolve against the page's file.
-    Raises ValueError if WeasyPrint reports a problem, instead of leaving something out."""
+def site_fetcher(site: Path):
+    """WeasyPrint's URL fetcher for a print document of the staged site: files inside the site and
+    nothing else (no network, no other file on the machine), so a page cannot make the PDF carry
+    or show anything that is not published with it."""
+    from weasyprint.urls import URLFetcher
+
+    root = site.resolve()
+
+    class SiteFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urllib.parse.urlsplit(url)
+            path = Path(urllib.request.url2pathname(parts.path)).resolve() if parts.scheme == "file" else None
+            if path is None or not path.is_relative_to(root) or not path.is_file():
+                raise ValueError(f"not a file of the published site: {url}")
+            return super().fetch(url, headers)
+
+    return SiteFetcher(allowed_protocols={"file"})
+
+
+def render(doc: str, page: Path, key: str, site: Path) -> bytes:
+    """The PDF of a print document whose relative links resolve against the page's file, reading
+    no file outside ``site``. No attachments. Raises ValueError if WeasyPrint reports a problem,
+    instead of leaving something out."""
     import weasyprint
 
     problems, logger = _Problems(), logging.getLogger("weasyprint")
     logger.addHandler(problems)
     try:
-        pdf = weasyprint.HTML(string=doc, base_url=str(page)).write_pdf(
+        pdf = weasyprint.HTML(string=doc, base_url=str(page), url_fetcher=site_fetcher(site)).write_pdf(
+            attachments=[],
             stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))],
             pdf_identifier=bytes.fromhex(key[:32]),  # the default would be random
             pdf_tags=True,  # headings, lists, tables and figures' alt text for screen readers
@@ -285,6 +308,7 @@ class Job:
     source: str  # the page's article (article_source)
     page: Path
     key: str
+    site: Path  # the staged site: the only files a PDF may read
 
 
 def _render_job(job: Job) -> tuple[bytes | None, str, float]:
@@ -295,7 +319,7 @@ def _render_job(job: Job) -> tuple[bytes | None, str, float]:
     t0, collecting = time.perf_counter(), gc.isenabled()
     gc.disable()
     try:
-        return render(print_html(job.source, job.cover), job.page, job.key), "", time.perf_counter() - t0
+        return render(print_html(job.source, job.cover), job.page, job.key, job.site), "", time.perf_counter() - t0
     except Exception as err:
         return None, f"{type(err).__name__}: {' '.join(str(err).split())}", time.perf_counter() - t0
     finally:
@@ -334,14 +358,19 @@ def prepare(stage: Path, stamp: dict) -> list[Job]:
         try:
             source = article_source(page.read_text(encoding="utf-8"))
             files = images(source, page)
-            missing = [str(f.relative_to(stage) if f.is_relative_to(stage) else f) for f in files if not f.is_file()]
+            outside = [str(f) for f in files if not f.is_relative_to(stage.resolve())]
+            if outside:
+                raise ValueError(f"images outside the site: {', '.join(outside)}")
+            missing = [str(f.relative_to(stage.resolve())) for f in files if not f.is_file()]
             if missing:
                 raise FileNotFoundError(f"images missing from the site: {', '.join(missing)}")
         except (OSError, ValueError) as err:
             raise failed(c, f"{type(err).__name__}: {err}") from None
         key = pdf_key(source, c, files)
         # the content's id on the cover: the same id, the same plan text, figures and data
-        jobs.append(Job(dataclasses.replace(c, version=f"{c.version}, indholds-id {key[:12]}"), source, page, key))
+        jobs.append(
+            Job(dataclasses.replace(c, version=f"{c.version}, indholds-id {key[:12]}"), source, page, key, stage)
+        )
     return jobs
 
 

@@ -19,6 +19,9 @@ from PIL import Image
 
 from . import outputs, paths, wording
 from .cache import code_digest, digest_text
+from .markup import escape, option
+
+__all__ = ["HTML", "escape"]  # re-exported for the pages: raw HTML built here, MyST escaping (analysis.markup)
 
 FIGURES = paths.FIGURES_DIR
 FIGURE_CACHE = paths.CACHE / "figures"
@@ -28,16 +31,6 @@ _code = functools.cache(code_digest)  # once per kernel and build (analysis.forg
 
 def md(text: str) -> Markdown:
     return Markdown(text)
-
-
-_MYST = str.maketrans({c: f"&#{ord(c)};" for c in "{}`*_[]|$\\:"})
-
-
-def escape(text: object) -> str:
-    """A data string made safe for a Markdown/MyST page: HTML-escaped, with the characters of
-    MyST's roles, substitutions and directives as entities (rode, estate and organisation names
-    come from data)."""
-    return html.escape(str(text)).translate(_MYST)
 
 
 def figure_key(fig) -> str:
@@ -88,7 +81,7 @@ def figure(fig, name: str, alt: str, caption: str) -> Markdown:
     save_png(fig, name)
     outputs.figure_csv(fig.data, FIGURES / f"{name}.csv")
     plt.close(fig)
-    alt = " ".join(alt.split()).replace(":", " –")
+    alt = option(alt)
     source = getattr(fig, "source", "")
     return Markdown(
         f":::{{figure}} /book/chapters/figures/{name}.png\n:alt: {alt}\n:name: fig-{name}\n:loading: lazy\n\n"

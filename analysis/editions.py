@@ -272,7 +272,8 @@ def review(out_dir: Path, ref: str | None = None) -> tuple[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     md = out_dir / "review.md"
     md.write_text(text, encoding="utf-8")
-    body = MarkdownIt("commonmark").enable("table").render(text)
+    # raw HTML off: the report quotes plan text and data, which are shown as text, never as markup
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
     (out_dir / "review.html").write_text(
         f'<!doctype html><html lang="da"><meta charset="utf-8"><title>Review</title><body>{body}</body></html>',
         encoding="utf-8",

@@ -12,7 +12,21 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import charts, disclosure, display, fmt, follow_up, plans, reference, supplied, tables, trends, turnout, wording
+from . import (
+    charts,
+    disclosure,
+    display,
+    fmt,
+    follow_up,
+    planner_text,
+    plans,
+    reference,
+    supplied,
+    tables,
+    trends,
+    turnout,
+    wording,
+)
 from .indicators import area_comparison, city_only
 from .results import Results, shared
 
@@ -102,7 +116,7 @@ class AreaPage:
     def planners(self, section: str):
         """The planners' own text for a section, marked as theirs (nothing when they wrote none)."""
         text = self.plan.sections.get(section)
-        return display.md(wording.planners_text(text)) if text else None
+        return display.HTML(planner_text.to_html(text, depth=3)) if text else None
 
     def map(self):
         return display.figure(
@@ -187,7 +201,7 @@ class AreaPage:
             f"{self.slug}-problemkort",
             alt=f"Kort over roderne i og omkring {self.area.name}, farvet efter indeks for "
             f"{top['label'].lower()} i {base}. "
-            f"Højest i området ligger {wording.join_da([display.escape(n) for n in worst['rodenavn']])}.",
+            f"Højest i området ligger {wording.join_da(list(worst['rodenavn']))}.",
             caption=f"Roderne med den højeste andel med {top['label'].lower()}: indeks i {base} (København = 100). "
             "Sort linje: områdets grænse.",
         )
@@ -212,15 +226,14 @@ class AreaPage:
         est = self.res.estates[self.res.estates["slug"] == self.slug].sort_values("dwellings", ascending=False).head(8)
         t = pd.DataFrame(
             {
-                "Afdeling": est["estate"].map(display.escape),
-                "Boligorganisation": est["association"].map(display.escape),
+                "Afdeling": est["estate"],
+                "Boligorganisation": est["association"],
                 "Boliger": est["dwellings"].map(fmt.number),
             }
         )
         return display.table(
             t,
             caption="De største almene boligafdelinger i området (antal boliger)",
-            html_columns=("Afdeling", "Boligorganisation"),
         )
 
     def trend_text(self):
@@ -255,7 +268,7 @@ class AreaPage:
         out = []
         if self.plan.published_goals:
             pages = sorted({p for _, p in self.plan.published_goals if p})
-            src = self.plan.source_text() + (f", s. {', '.join(map(str, pages))}" if pages else "")
+            src = display.escape(self.plan.source_text() + (f", s. {', '.join(map(str, pages))}" if pages else ""))
             items = "\n".join(f"{i}. {display.escape(t)}" for i, (t, _) in enumerate(self.plan.published_goals, 1))
             out.append(display.md(f"**Planens mål** ({src}):\n\n{items}"))
         if not self.plan.goals:
@@ -268,7 +281,7 @@ class AreaPage:
         for goal in self.plan.goals:
             mine = self.status[self.status["goal_id"] == goal.id]
             policy_goal = reference.policy().goals[goal.policy_goal]["name"]
-            src = self.plan.source_text(goal.page)
+            src = display.escape(self.plan.source_text(goal.page))
             lines = [f"### {display.escape(goal.title)}", "", f"*Tjener politikkens mål: {policy_goal}.*"]
             if src:
                 lines[-1] += f" *Kilde: {src}.*"
@@ -278,16 +291,13 @@ class AreaPage:
                 lines += ["", "**Hvorfor:** " + " ".join(w for w in why if w)]
             out.append(display.md("\n".join(lines)))
             out.append(
-                display.table(
-                    tables.plan_targets(mine), caption=f"Mål under »{goal.title}«", html_columns=("Mål", "Status")
-                )
+                display.table(tables.plan_targets(mine), caption=f"Mål under »{goal.title}«", html_columns=("Status",))
             )
             if goal.initiatives:
                 out.append(
                     display.table(
                         tables.initiatives(goal),
                         caption=f"Indsatser under »{goal.title}«",
-                        html_columns=("Indsats", "Partnere", "Periode"),
                     )
                 )
             else:
@@ -301,8 +311,10 @@ class AreaPage:
                         + "."
                     )
                 )
-            measured = dict.fromkeys(wording.measure_text(t.measure.kind, t.measure.name) for t in goal.targets)
-            notes = [n for n in mine["note"] if n]
+            measured = dict.fromkeys(
+                display.escape(wording.measure_text(t.measure.kind, t.measure.name)) for t in goal.targets
+            )
+            notes = [display.escape(n) for n in mine["note"] if n]
             out.append(
                 display.md(
                     "**Måles ved:** "
@@ -320,9 +332,9 @@ class AreaPage:
             return display.md("Planen har endnu ingen delmål, der kan følges op på.")
         t = tables.plan_targets(self.status)
         return display.table(
-            t.assign(Delmål=[display.escape(g) for g in self.status["goal"]])[["Delmål", *t.columns]],
+            t.assign(Delmål=list(self.status["goal"]))[["Delmål", *t.columns]],
             caption=f"Alle planens mål ({tables.status_counts(self.status['status'])})",
-            html_columns=("Delmål", "Mål", "Status"),
+            html_columns=("Status",),
         )
 
     def policy_targets(self):

@@ -14,11 +14,13 @@ import datetime as dt
 import functools
 import hashlib
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 import yaml
 
-from . import paths, reference
+from . import book, paths, planner_text, reference
 from .plan_format import (
     ID,
     INITIATIVE_STATUSES,
@@ -37,6 +39,13 @@ from .plan_format import (
 __all__ = ["Goal", "Initiative", "Measure", "Plan", "PlanError", "Rule", "Target", "load", "load_all", "parse"]
 
 PLANS_ENV = "UDSATTE_PLANS"  # another plans folder (tests; a planner trying a plan out)
+MAX_BYTES = 200_000  # a plan is a few pages of text; more is a mistake or an attack
+# The characters a plan may use: what the council PDF's fonts draw (Latin, the punctuation of
+# Danish text, currency, arrows and ≤ ≥ ±), without control, zero-width and bidi-override characters.
+ALLOWED_CHARS = re.compile(
+    r"[\t\n\x20-\x7e\xa0-\u024f\u2010-\u2027\u2030-\u205e\u20a0-\u20c0\u2100-\u214f\u2190-\u21ff"
+    r"\u2212\u2264\u2265\u00b1]*"
+)
 
 
 def folder() -> Path:
@@ -63,19 +72,68 @@ class _Checker:
             raise PlanError(f"{len(self.items)} problem(s) in plan\n  " + "\n  ".join(self.items))
 
 
-def _line_map(node, offset: int, where: tuple = ()) -> dict[tuple, int]:
-    """Line number (1-based, in the plan file) of every mapping key and list item in a YAML node."""
+def _plain_yaml(front: str, file: str) -> None:
+    """Refuse YAML anchors, aliases and tags: a plan needs none of them, and aliases can make a few
+    lines expand into gigabytes ("billion laughs"). Scanning is linear in the text."""
+    kinds = {yaml.AnchorToken: "an anchor (&)", yaml.AliasToken: "an alias (*)", yaml.TagToken: "a tag (!)"}
+    for token in yaml.scan(front, Loader=_LOADER):
+        if type(token) in kinds:
+            raise PlanError(
+                f"{file}:{token.start_mark.line + 2}: the front matter uses {kinds[type(token)]}; "
+                "write every value out in full"
+            )
+
+
+def _line_map(node, offset: int, file: str, where: tuple = ()) -> dict[tuple, int]:
+    """Line number (1-based, in the plan file) of every mapping key and list item in a YAML node;
+    a key given twice in one mapping is an error (YAML would keep the last silently)."""
     out = {where: node.start_mark.line + 1 + offset}
     if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key, _ in node.value:
+            if key.value in seen:
+                name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in (*where, key.value)).lstrip(".")
+                raise PlanError(f"{file}:{key.start_mark.line + 1 + offset}: {name} is given twice; keep one")
+            seen.add(key.value)
         for key, value in node.value:
             out[(*where, key.value)] = key.start_mark.line + 1 + offset
             out.update(
-                {k: v for k, v in _line_map(value, offset, (*where, key.value)).items() if k != (*where, key.value)}
+                {
+                    k: v
+                    for k, v in _line_map(value, offset, file, (*where, key.value)).items()
+                    if k != (*where, key.value)
+                }
             )
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            out.update(_line_map(item, offset, (*where, i)))
+            out.update(_line_map(item, offset, file, (*where, i)))
     return out
+
+
+def decode(data: bytes, file: str) -> str:
+    """A plan file's text: UTF-8, with or without a byte order mark, of at most MAX_BYTES."""
+    if len(data) > MAX_BYTES:
+        raise PlanError(f"{file}: {len(data):,} bytes; a plan file holds at most {MAX_BYTES:,}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise PlanError(
+            f"{file}:{line}: byte {data[err.start]:#04x} is not UTF-8; save the plan as UTF-8 "
+            "(it looks like another encoding, e.g. Latin-1 or Windows-1252)"
+        ) from None
+    return text
+
+
+def check_characters(text: str, file: str) -> None:
+    """Every character must be one the council PDF can print (ALLOWED_CHARS)."""
+    for n, line in enumerate(text.splitlines(), start=1):
+        if (m := ALLOWED_CHARS.match(line)).end() < len(line):
+            ch = line[m.end()]
+            raise PlanError(
+                f"{file}:{n}:{m.end() + 1}: character {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) "
+                "cannot be printed in the council PDF; use letters, digits and ordinary punctuation"
+            )
 
 
 def split(text: str, file: str) -> tuple[str, str, int]:
@@ -89,9 +147,11 @@ def split(text: str, file: str) -> tuple[str, str, int]:
     raise PlanError(f"{file}: the front matter is not closed by a line '---'")
 
 
-def sections(body: str, file: str, first_line: int) -> dict[str, str]:
-    """The planners' text by its '## ' heading; text before the first heading is not allowed."""
+def sections(body: str, file: str, first_line: int, images: Path | None = None) -> dict[str, str]:
+    """The planners' text by its '## ' heading; text before the first heading is not allowed, and
+    every link and image must be one the safe profile allows (analysis.planner_text)."""
     out: dict[str, list[str]] = {}
+    starts: dict[str, int] = {}
     current = None
     for n, line in enumerate(body.splitlines(), start=first_line):
         if line.startswith("## "):
@@ -102,7 +162,7 @@ def sections(body: str, file: str, first_line: int) -> dict[str, str]:
                 )
             if current in out:
                 raise PlanError(f"{file}:{n}: heading {current!r} appears twice")
-            out[current] = []
+            out[current], starts[current] = [], n + 1
         elif line.startswith("#") and line.lstrip("#").startswith(" "):
             raise PlanError(f"{file}:{n}: only '## ' headings are allowed in the text (found {line.split()[0]!r})")
         elif current is None:
@@ -110,6 +170,15 @@ def sections(body: str, file: str, first_line: int) -> dict[str, str]:
                 raise PlanError(f"{file}:{n}: text before the first '## ' heading; put it under '## Indledning'")
         else:
             out[current].append(line)
+    pages = {c.docname for c in book.chapters()} | set(book.STATIC_PAGES)
+    images = images or folder() / planner_text.IMAGE_FOLDER
+    bad = [
+        f"{file}:{starts[k] + line}: {problem}"
+        for k, v in out.items()
+        for line, problem in planner_text.problems("\n".join(v), pages, images)
+    ]
+    if bad:
+        raise PlanError(f"{len(bad)} problem(s) in the text\n  " + "\n  ".join(bad))
     return {k: "\n".join(v).strip() for k, v in out.items() if "\n".join(v).strip()}
 
 
@@ -274,8 +343,10 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where PyYA
 
 def parse(text: str, file: str, slug: str | None = None) -> Plan:
     """Parse and validate one plan. ``slug`` is the area the file name claims."""
+    check_characters(text, file)
     front, body, body_line = split(text, file)
     try:
+        _plain_yaml(front, file)
         node = yaml.compose(front, Loader=_LOADER)
         data = yaml.load(front, Loader=_LOADER)  # a safe loader (_LOADER)
     except yaml.YAMLError as err:
@@ -284,7 +355,7 @@ def parse(text: str, file: str, slug: str | None = None) -> Plan:
         raise PlanError(f"{file}:{line}: the front matter is not valid YAML: {getattr(err, 'problem', err)}") from None
     if not isinstance(data, dict):
         raise PlanError(f"{file}:2: the front matter must be a set of 'key: value' fields")
-    c = _Checker(file, _line_map(node, 1))
+    c = _Checker(file, _line_map(node, 1, file))
     allowed = {"area", "title", "status", "adopted", "council_ref", "source", "vision", "goals", "published_goals"}
     _known(c, (), data, allowed)
     slugs = [a.slug for a in reference.areas()]
@@ -350,7 +421,9 @@ def load(slug: str, where: Path | None = None) -> Plan:
         raise PlanError(
             f"{name}: area {slug!r} has no plan; write one, or run `python -m analysis plan draft --area {slug}`"
         )
-    return _parsed(path.read_text(encoding="utf-8"), name, slug)
+    if path.is_symlink():
+        raise PlanError(f"{name}: a symbolic link; a plan is a file of its own in plans/")
+    return _parsed(decode(path.read_bytes(), name), name, slug)
 
 
 @functools.cache

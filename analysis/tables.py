@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from . import disclosure, fmt, reference, targets, wording
-from .display import escape
 from .plans import Goal
 
 
@@ -94,7 +93,7 @@ def plan_targets(status: pd.DataFrame) -> pd.DataFrame:
     """One goal's (or the whole plan's) targets: baseline, latest, the 2020 value and status."""
     return pd.DataFrame(
         {
-            "Mål": [escape(t) for t in status["text"]],
+            "Mål": list(status["text"]),
             "Måles ved": [
                 wording.measure_text(k, n) for k, n in zip(status["measure_kind"], status["measure"], strict=True)
             ],
@@ -110,10 +109,10 @@ def initiatives(goal: Goal) -> pd.DataFrame:
     admins = reference.administrations()
     return pd.DataFrame(
         {
-            "Indsats": [escape(i.name) for i in goal.initiatives],
+            "Indsats": [i.name for i in goal.initiatives],
             "Ansvarlig": [admins[i.lead] for i in goal.initiatives],
-            "Partnere": [escape(", ".join(i.partners)) or fmt.MISSING for i in goal.initiatives],
-            "Periode": [escape(i.period) or fmt.MISSING for i in goal.initiatives],
+            "Partnere": [", ".join(i.partners) or fmt.MISSING for i in goal.initiatives],
+            "Periode": [i.period or fmt.MISSING for i in goal.initiatives],
             "Budget (kr.)": [
                 fmt.number(i.budget_dkk) if i.budget_dkk is not None else fmt.MISSING for i in goal.initiatives
             ],

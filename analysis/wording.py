@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import fmt, reference
+from .markup import escape
 
 if TYPE_CHECKING:  # the build process writes revision notes without importing pandas
     import pandas as pd
@@ -208,18 +209,20 @@ def turnout_text(area: str, rows: pd.DataFrame, city) -> str:
 def plan_intro(plan, area, wave) -> str:
     """The opening of an area chapter: what kind of plan, its status and where it comes from."""
     status = PLAN_STATUS[plan.status]
-    text = f"**{plan.title}** · {wave.title.split(': ')[0]} ({area.wave}, budget {wave.budget}) · Status: **{status}**"
+    title = f"**{escape(plan.title)}** · {wave.title.split(': ')[0]} ({area.wave}, budget {wave.budget})"
+    text = f"{title} · Status: **{status}**"
     if plan.adopted:
-        text += f", vedtaget {plan.adopted}"
+        text += f", vedtaget {escape(plan.adopted)}"
     if plan.council_ref:
-        text += f" ({plan.council_ref})"
+        text += f" ({escape(plan.council_ref)})"
     text += "."
     if plan.source and plan.goals:
-        text += f" Målene er gengivet fra {plan.source_text()}."
+        text += f" Målene er gengivet fra {escape(plan.source_text())}."
     elif plan.source:
         text += (
-            f" Planen er offentliggjort som {plan.source_text()}. Dens mål er gengivet under Forandringsstrategi; "
-            "delmål, indsatser og budgetter kunne ikke læses i de offentligt tilgængelige kilder og er ikke gengivet."
+            f" Planen er offentliggjort som {escape(plan.source_text())}. "
+            "Dens mål er gengivet under Forandringsstrategi; delmål, indsatser og budgetter kunne ikke læses i de "
+            "offentligt tilgængelige kilder og er ikke gengivet."
         )
     if plan.status == "udkast" and plan.goals:
         text += (
@@ -227,11 +230,6 @@ def plan_intro(plan, area, wave) -> str:
             f"retter dem i plans/{area.slug}.md."
         )
     return text
-
-
-def planners_text(text: str) -> str:
-    """The planners' own text, visibly marked as their assessment."""
-    return f":::{{admonition}} Planlæggernes vurdering\n:class: planners\n{text}\n:::"
 
 
 def measure_text(kind: str, name: str) -> str:
@@ -269,7 +267,7 @@ def plan_changes(before: dict, after: dict) -> str:
         ("fjernet", [k for k in before if k not in after]),
         ("ændret", [k for k in after if k in before and before[k] != after[k]]),
     ]
-    return "; ".join(f"{word}: {', '.join(items)}" for word, items in parts if items)
+    return "; ".join(f"{word}: {', '.join(map(escape, items))}" for word, items in parts if items)
 
 
 def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | None = None, edition=None) -> str:

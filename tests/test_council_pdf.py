@@ -139,7 +139,7 @@ def test_contents_lists_the_sections_in_reading_order_with_links():
 def test_the_cycle_collector_pauses_during_a_render_only(monkeypatch):
     seen = []
 
-    def render(doc, page, key):
+    def render(doc, page, key, site):
         seen.append(gc.isenabled())
         if len(seen) == 2:
             raise ValueError("broken")
@@ -147,7 +147,7 @@ def test_the_cycle_collector_pauses_during_a_render_only(monkeypatch):
 
     monkeypatch.setattr(council_pdf, "render", render)
     job = council_pdf.Job(
-        council_pdf.cover("noerrebro", STAMP, FIXED), council_pdf.article_source(PAGE), Path("x"), "0" * 64
+        council_pdf.cover("noerrebro", STAMP, FIXED), council_pdf.article_source(PAGE), Path("x"), "0" * 64, Path(".")
     )
     assert council_pdf._render_job(job)[:2] == (b"%PDF", "") and gc.isenabled()
     assert council_pdf._render_job(job)[:2] == (None, "ValueError: broken") and gc.isenabled()
@@ -205,7 +205,7 @@ def test_pdf_code_and_stylesheet_republish_the_site_but_rerun_no_chapter(monkeyp
 def test_weasyprint_problems_are_errors(tmp_path):
     doc = '<html lang="da"><body><p>Tekst</p><img alt="x" src="missing.png"></body></html>'
     with pytest.raises(ValueError, match="missing.png"):
-        council_pdf.render(doc, tmp_path / "page.html", "0" * 64)
+        council_pdf.render(doc, tmp_path / "page.html", "0" * 64, tmp_path)
 
 
 def test_the_font_subsetter_fallback_is_not_a_problem_but_other_warnings_are():
@@ -383,17 +383,17 @@ def test_two_renders_give_identical_bytes(built_site, tmp_path):
     code = (
         "import sys, pathlib; from analysis import council_pdf as c; "
         "sys.stdout.buffer.write(c.render(pathlib.Path(sys.argv[1]).read_text(encoding='utf-8'), "
-        "pathlib.Path(sys.argv[2]), sys.argv[3]))"
+        "pathlib.Path(sys.argv[2]), sys.argv[3], pathlib.Path(sys.argv[4])))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     other = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "doc.html"), str(page), key],
+        [sys.executable, "-c", code, str(tmp_path / "doc.html"), str(page), key, str(built_site.resolve())],
         capture_output=True,
         check=True,
         cwd=paths.ROOT,
         env=env,
     ).stdout
-    first = council_pdf.render(doc, page, key)
+    first = council_pdf.render(doc, page, key, built_site.resolve())
     assert first[:5] == b"%PDF-" and first == other
 
 
@@ -402,7 +402,7 @@ def test_unchanged_pdfs_are_reused_and_a_changed_page_is_rendered_again(built_si
     monkeypatch.setattr(council_pdf, "CACHE", tmp_path / "cache")
     rendered = []
 
-    def fake_render(doc, page, key):
+    def fake_render(doc, page, key, site):
         rendered.append(Path(page).stem)
         return b"%PDF-fake " + key.encode()
 
@@ -423,7 +423,7 @@ def test_a_render_error_names_the_area_in_one_line_and_keeps_the_other_pdfs(buil
     stage = Path(shutil.copytree(built_site.resolve(), tmp_path / "stage"))
     monkeypatch.setattr(council_pdf, "CACHE", tmp_path / "cache")
 
-    def render(doc, page, key):
+    def render(doc, page, key, site):
         if Path(page).stem == "noerrebro":
             raise ValueError("Ignored `colour: red`\n at 1:2")
         return b"%PDF-fake"
