@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import book, cache, errors, paths, plans, registry
+from . import book, cache, errors, paths, planner_text, plans, registry
 from .cache import code_digest, digest_files, digest_text
 from .errors import BuildError, SelectionError, StaleError, UserError
 
@@ -736,6 +736,7 @@ def site_key(stamp: dict) -> str:
     sources = [c.path for c in book.chapters()] + [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES]
     sources += [paths.ROOT / "_config.yml", paths.ROOT / "_toc.yml", *theme_files()]
     sources.append(paths.ROOT / "analysis" / "council_pdf.py")  # the council PDFs (their stylesheet is in _static)
+    sources += plans.images()
     downloads = cache.record("prepare").get("key", "")  # what the open-data downloads are made from
     return digest_text(digest_files([s for s in sources if s.is_file()]), json.dumps(stamp, sort_keys=True), downloads)
 
@@ -994,6 +995,9 @@ def publish_site(stamp: dict, site: Path, log, pool=None, derived: Path = paths.
         shutil.copytree(paths.SITE_DATA, stage / paths.SITE_DATA.name)
         (stage / "index.html").write_text(ROOT_PAGE, encoding="utf-8")
         shutil.copyfile(paths.BOOK / "_static" / "favicon.png", stage / "favicon.ico")
+        for image in plans.images():  # the planners' images (analysis.planner_text), checked by plan check
+            (stage / planner_text.IMAGE_FOLDER).mkdir(exist_ok=True)
+            shutil.copyfile(image, stage / planner_text.IMAGE_FOLDER / image.name)
         imports.join()
         council_pdf.write_all(stage, stamp, log)
         publish(stage, site)

@@ -255,8 +255,6 @@ def summary(diff: dict) -> str:
 
 def review(out_dir: Path, ref: str | None = None) -> tuple[str, Path]:
     """Write review.md and review.html to out_dir; returns (summary line, markdown path)."""
-    from markdown_it import MarkdownIt
-
     old = last_edition(ref=ref)
     new = snapshot()
     against = f"udgaven i {ref}" if ref else "sidste offentliggjorte udgave"
@@ -272,10 +270,14 @@ def review(out_dir: Path, ref: str | None = None) -> tuple[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     md = out_dir / "review.md"
     md.write_text(text, encoding="utf-8")
-    # raw HTML off: the report quotes plan text and data, which are shown as text, never as markup
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    (out_dir / "review.html").write_text(
-        f'<!doctype html><html lang="da"><meta charset="utf-8"><title>Review</title><body>{body}</body></html>',
-        encoding="utf-8",
-    )
+    (out_dir / "review.html").write_text(review_html(text), encoding="utf-8")
     return line, md
+
+
+def review_html(text: str) -> str:
+    """The review as an HTML page. Raw HTML is off: the report quotes plan text and data, which
+    are shown as text, never as markup."""
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return f'<!doctype html><html lang="da"><meta charset="utf-8"><title>Review</title><body>{body}</body></html>'

@@ -68,8 +68,15 @@ class _Checker:
         self.items.append(f"{self.file}:{line}: {name} = {value!r}: {rule}")
 
     def raise_if_any(self) -> None:
-        if self.items:
-            raise PlanError(f"{len(self.items)} problem(s) in plan\n  " + "\n  ".join(self.items))
+        problems(self.items, "plan")
+
+
+def problems(items: list[str], where: str) -> None:
+    """Raise one PlanError for the problems found: one line for one, a list for several."""
+    if len(items) == 1:
+        raise PlanError(items[0])
+    if items:
+        raise PlanError(f"{len(items)} problem(s) in the {where}\n  " + "\n  ".join(items))
 
 
 def _plain_yaml(front: str, file: str) -> None:
@@ -177,8 +184,7 @@ def sections(body: str, file: str, first_line: int, images: Path | None = None) 
         for k, v in out.items()
         for line, problem in planner_text.problems("\n".join(v), pages, images)
     ]
-    if bad:
-        raise PlanError(f"{len(bad)} problem(s) in the text\n  " + "\n  ".join(bad))
+    problems(bad, "text")
     return {k: "\n".join(v).strip() for k, v in out.items() if "\n".join(v).strip()}
 
 
@@ -437,6 +443,12 @@ def summary_digest(path: Path) -> str:
     texts changes this digest not at all, so it re-runs the area's page alone."""
     summary = dataclasses.replace(load(path.stem, path.parent), sections={})
     return hashlib.sha256(repr(summary).encode()).hexdigest()
+
+
+def images(where: Path | None = None) -> list[Path]:
+    """The files of plans/billeder/ that the plans' texts show (each checked by plan check)."""
+    shown = {n for p in load_all(where).values() for t in p.sections.values() for n in planner_text.image_names(t)}
+    return [(where or folder()) / planner_text.IMAGE_FOLDER / n for n in sorted(shown)]
 
 
 def load_all(where: Path | None = None) -> dict[str, Plan]:

@@ -67,7 +67,9 @@
     out.appendChild(wrap);
     out.appendChild(el("h2", {}, "Udviklingen år for år"));
     const legend = el("p", { class: "sammenlign-forklaring" });
-    legend.innerHTML = `<span style="color:${COLOURS[0]}">━━</span> ${name(a)} &nbsp; <span style="color:${COLOURS[1]}">╍╍</span> ${name(b)}`;
+    // names come from data: text nodes, never markup
+    legend.append(el("span", { style: `color:${COLOURS[0]}` }, "━━"), ` ${name(a)}\u00a0\u00a0`,
+      el("span", { style: `color:${COLOURS[1]}` }, "╍╍"), ` ${name(b)}`);
     out.appendChild(legend);
     data.indicators.forEach((ind) => {
       const fig = el("figure", { class: "sammenlign-figur" });
