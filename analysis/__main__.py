@@ -37,6 +37,8 @@ def cmd_fetch(args) -> None:
     )
     for name in registry.unregistered(raw, files):
         print(f"  ignored    {name} (not in data/registry.toml, never read)")
+    if mirror and (note := registry.mirror_note(mirror, files)):
+        print(f"  {note}")
     print(f"ok: {sum(s != 'present' for s in results.values())} fetched, all sizes and checksums verified")
 
 
@@ -147,8 +149,8 @@ def cmd_data_update(args) -> None:
         print(f"updated {len(lines)} file(s) in data/raw and data/registry.toml:")
         print("\n".join(f"  {line}" for line in lines))
         print(
-            "next: `make book` with --mirror/UDSATTE_DATA_MIRROR pointing at a folder with these files, "
-            "then commit data/registry.toml (CI's mirror folder must hold the same files)"
+            "next: `make book` with --mirror/UDSATTE_DATA_MIRROR pointing at a folder with every registered file "
+            "(these new ones included), then commit data/registry.toml (CI's mirror folder must hold the same files)"
         )
 
 
