@@ -76,6 +76,8 @@ def cmd_plan(args) -> None:
         for slug, p in found.items():
             print(f"ok: plans/{slug}.md – {p.status}, {len(p.goals)} goals, {len(p.targets)} targets")
         return
+    if not args.area:
+        args.usage_error("plan draft needs --area SLUG (repeatable)")
     for slug in args.area:
         path = plans.plan_path(slug)
         if path.exists() and not args.force:
@@ -271,7 +273,7 @@ def _plan_parsers(sub) -> None:
         help=f"area to draft a plan for; one of: {', '.join(slugs)}",
     )
     p.add_argument("--force", action="store_true", help="replace an existing plan with the draft")
-    p.set_defaults(run=cmd_plan, locked=False)
+    p.set_defaults(run=cmd_plan, locked=False, usage_error=p.error)
     p = sub.add_parser(
         "publish",
         help="record the current build as the next edition (editions/<n>.json, committed)",

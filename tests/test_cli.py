@@ -88,6 +88,16 @@ def test_mirror_and_download_exclude_each_other(capsys):
     assert "not allowed with argument" in capsys.readouterr().err
 
 
+def test_plan_draft_without_an_area_shows_the_usage(capsys):
+    # it used to do nothing and exit 0
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["plan", "draft"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m analysis plan ")
+    assert err.endswith("python -m analysis plan: error: plan draft needs --area SLUG (repeatable)\n")
+
+
 # --- errors by kind --------------------------------------------------------------------------------
 
 
