@@ -104,6 +104,7 @@ def cmd_review(args) -> None:
 def cmd_build(args) -> None:
     from . import build
 
+    paths.source_date_epoch()  # a bad $SOURCE_DATE_EPOCH stops the build before any work
     summary = build.build(
         areas=args.area,
         wave=args.wave,

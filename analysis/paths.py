@@ -1,10 +1,11 @@
-"""Project paths, resolved from the package location (never the working directory), and the check
-that keeps a path inside its folder."""
+"""Project paths, resolved from the package location (never the working directory), and the checks
+that keep a path inside its folder and a build's date sane."""
 
 import os
+import time
 from pathlib import Path, PurePosixPath
 
-from .errors import UserError
+from .errors import BuildError, UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -21,6 +22,7 @@ MEMBERS = REFERENCE / "area_members.csv"
 EDITIONS = ROOT / "editions"  # the published editions, committed (python -m analysis publish)
 FIGURES_DIR = BOOK / "chapters" / "figures"  # figures saved by the chapters, referenced as /book/chapters/figures
 PDF_FOLDER = "pdf"  # the council PDFs in the site: <site>/pdf/<slug>.pdf (analysis.council_pdf)
+EPOCH_ENV = "SOURCE_DATE_EPOCH"
 
 
 def real_path(root: Path, name: str, error: type[UserError], hint: str) -> Path:
@@ -48,3 +50,17 @@ def refuse_links(root: Path, error: type[UserError], hint: str) -> None:
     """Refuse a symbolic link anywhere below root (root itself may be one)."""
     for name in files_below(root):
         real_path(root, name, error, hint)
+
+
+def source_date_epoch() -> int | None:
+    """$SOURCE_DATE_EPOCH in seconds (None when unset or empty); a BuildError unless it is a whole
+    number no more than a day ahead of this machine's clock (a day for clock skew)."""
+    text = os.environ.get(EPOCH_ENV)
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) > time.time() + 86400:
+        raise BuildError(
+            f"{EPOCH_ENV}={text!r}: expected a whole number of seconds since 1970-01-01 UTC, not in the future",
+            hint=f"unset {EPOCH_ENV}, or set it to the commit's date: {EPOCH_ENV}=$(git log -1 --format=%ct)",
+        )
+    return int(text)
