@@ -37,6 +37,8 @@ def cmd_fetch(args) -> None:
     )
     for name in registry.unregistered(raw, files):
         print(f"  ignored    {name} (not in data/registry.toml, never read)")
+    if mirror and (note := registry.mirror_note(mirror, files)):
+        print(f"  {note}")
     print(f"ok: {sum(s != 'present' for s in results.values())} fetched, all sizes and checksums verified")
 
 
@@ -74,6 +76,8 @@ def cmd_plan(args) -> None:
         for slug, p in found.items():
             print(f"ok: plans/{slug}.md – {p.status}, {len(p.goals)} goals, {len(p.targets)} targets")
         return
+    if not args.area:
+        args.usage_error("plan draft needs --area SLUG (repeatable)")
     for slug in args.area:
         path = plans.plan_path(slug)
         if path.exists() and not args.force:
@@ -100,6 +104,7 @@ def cmd_review(args) -> None:
 def cmd_build(args) -> None:
     from . import build
 
+    paths.source_date_epoch()  # a bad $SOURCE_DATE_EPOCH stops the build before any work
     summary = build.build(
         areas=args.area,
         wave=args.wave,
@@ -147,8 +152,8 @@ def cmd_data_update(args) -> None:
         print(f"updated {len(lines)} file(s) in data/raw and data/registry.toml:")
         print("\n".join(f"  {line}" for line in lines))
         print(
-            "next: `make book` with --mirror/UDSATTE_DATA_MIRROR pointing at a folder with these files, "
-            "then commit data/registry.toml (CI's mirror folder must hold the same files)"
+            "next: `make book` with --mirror/UDSATTE_DATA_MIRROR pointing at a folder with every registered file "
+            "(these new ones included), then commit data/registry.toml (CI's mirror folder must hold the same files)"
         )
 
 
@@ -269,7 +274,7 @@ def _plan_parsers(sub) -> None:
         help=f"area to draft a plan for; one of: {', '.join(slugs)}",
     )
     p.add_argument("--force", action="store_true", help="replace an existing plan with the draft")
-    p.set_defaults(run=cmd_plan, locked=False)
+    p.set_defaults(run=cmd_plan, locked=False, usage_error=p.error)
     p = sub.add_parser(
         "publish",
         help="record the current build as the next edition (editions/<n>.json, committed)",

@@ -7,7 +7,9 @@ matched its registered size and sha256. Files in data/raw that are not registere
 A file comes from a mirror folder when one is given (CI and developers: ``../shared/data``) or
 from its pinned https URL. Either way it is written to a temporary file, its size and sha256
 checked, and only then moved into place, so a partial or corrupt file never stays in data/raw.
-A mirror file that differs from the registry is an error, even when data/raw is already good.
+A mirror file that differs from the registry is an error, even when data/raw is already good, and
+so is a registered file missing from the mirror. No part of a path below data/raw or the mirror may
+be a symbolic link: a link could lead a read or a write out of the folder.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ PART_PREFIX = ".part-"  # temporary files of an unfinished fetch
 ROLE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$")  # "public_housing" or its sidecar "public_housing.dbf"
 SHA = re.compile(r"^[0-9a-f]{64}$")
 REQUIRED_SIDECARS = {".shp": (".shx", ".dbf")}  # a shapefile cannot be read without these
+RAW_LINK_HINT = "remove it and run `python -m analysis fetch`"
+MIRROR_LINK_HINT = "put the real file or folder in the mirror instead of the link"
+MIRROR_NOTE_NAMES = 3  # unregistered mirror files named in fetch's note
 
 
 @dataclass(frozen=True)
@@ -175,9 +180,19 @@ def matches(path: Path, entry: RawFile) -> bool:
     return path.is_file() and path.stat().st_size == entry.bytes and cached_sha256(path) == entry.sha256
 
 
+def raw_path(raw_dir: Path, name: str) -> Path:
+    """raw_dir/name, refused if a part of it below raw_dir is a symbolic link."""
+    return paths.real_path(raw_dir, name, FetchError, RAW_LINK_HINT)
+
+
+def check_raw_dir(raw_dir: Path) -> None:
+    """Refuse a symbolic link anywhere in raw_dir (before anything is written there)."""
+    paths.refuse_links(raw_dir, FetchError, RAW_LINK_HINT)
+
+
 def verify(entry: RawFile, raw_dir: Path) -> Path:
     """The path of a registered file in raw_dir, after checking its size and sha256."""
-    path = raw_dir / entry.name
+    path = raw_path(raw_dir, entry.name)
     if not path.is_file():
         raise FetchError(f"{entry.name}: missing in {raw_dir}", hint="run `make data` (python -m analysis fetch)")
     if not matches(path, entry):
@@ -192,7 +207,7 @@ def verify(entry: RawFile, raw_dir: Path) -> Path:
 
 def unregistered_siblings(entry: RawFile, files: list[RawFile], raw_dir: Path) -> list[str]:
     """Files beside entry that a reader may open with it (same stem, e.g. a shapefile's .dbf)."""
-    path = raw_dir / entry.name
+    path = raw_path(raw_dir, entry.name)
     stem = path.name.split(".")[0]
     names = {f.name for f in files}
     siblings = path.parent.glob(f"{glob_escape(stem)}.*") if path.parent.is_dir() else []
@@ -228,8 +243,17 @@ def path_for(role: str, raw_dir: Path | None = None) -> Path:
 def unregistered(raw_dir: Path, files: Iterable[RawFile]) -> list[str]:
     """Files in raw_dir that are not registered: ignored by every loader, reported by fetch/build."""
     names = {f.name for f in files}
-    found = (p.relative_to(raw_dir).as_posix() for p in raw_dir.rglob("*") if p.is_file()) if raw_dir.is_dir() else ()
-    return sorted(n for n in found if n not in names and not PurePosixPath(n).name.startswith(PART_PREFIX))
+    found = paths.files_below(raw_dir)
+    return [n for n in found if n not in names and not PurePosixPath(n).name.startswith(PART_PREFIX)]
+
+
+def mirror_note(mirror: Path, files: Iterable[RawFile]) -> str | None:
+    """One line on the mirror's files that are not registered (its *.md documentation aside)."""
+    extra = [n for n in unregistered(mirror, files) if not n.endswith(".md")]
+    if not extra:
+        return None
+    shown = ", ".join(extra[:MIRROR_NOTE_NAMES]) + (", ..." if len(extra) > MIRROR_NOTE_NAMES else "")
+    return f"note: the mirror {mirror} holds {len(extra)} file(s) not in data/registry.toml (never read): {shown}"
 
 
 # --- fetch -----------------------------------------------------------------------------------------
@@ -244,9 +268,25 @@ def default_mirror() -> Path | None:
     return shared if shared.is_dir() else None
 
 
-def check_mirror_file(entry: RawFile, mirror: Path) -> None:
-    """A mirror file must be the registered version: otherwise the build would use other data."""
-    src = mirror / entry.name
+def check_mirror(mirror: Path) -> None:
+    """The mirror must be a folder: a wrong --mirror or $UDSATTE_DATA_MIRROR is not "no mirror"."""
+    if not mirror.is_dir():
+        raise FetchError(
+            f"{mirror}: the data mirror {'is not a folder' if mirror.exists() else 'does not exist'}",
+            hint=f"point --mirror or ${MIRROR_ENV} at the folder with the registered files, or use --download",
+        )
+
+
+def mirror_file(entry: RawFile, mirror: Path) -> Path:
+    """The mirror's copy of entry; it must be there, a real file and the registered version:
+    otherwise the build would use other data."""
+    src = paths.real_path(mirror, entry.name, FetchError, MIRROR_LINK_HINT)
+    if not src.is_file():
+        what = "is a folder, not a file" if src.is_dir() else "is missing"
+        raise FetchError(
+            f"{entry.name}: {src} {what}; the mirror {mirror} must hold every registered file",
+            hint="put the registered file there, or use --download",
+        )
     size, sha = src.stat().st_size, cached_sha256(src)
     if size != entry.bytes or sha != entry.sha256:
         raise FetchError(
@@ -255,6 +295,7 @@ def check_mirror_file(entry: RawFile, mirror: Path) -> None:
             hint=f"if the new extract is intended, `python -m analysis data update --from {mirror}` and commit "
             "data/registry.toml; otherwise point --mirror/$UDSATTE_DATA_MIRROR at a folder with the registered files",
         )
+    return src
 
 
 class NoNetwork(FetchError):
@@ -318,18 +359,14 @@ def fetch_one(entry: RawFile, raw_dir: Path, mirror: Path | None, download: bool
 
     download=True always downloads from the origin (the mirror is ignored); with a mirror the
     mirror's file must match the registry; with neither, a missing or corrupt file is downloaded."""
-    dest = raw_dir / entry.name
+    dest = raw_path(raw_dir, entry.name)
     if download:
         _fetch_into(entry, dest, lambda tmp: _download(entry, tmp), entry.url)
         return "downloaded"
     if mirror is not None:
-        src = mirror / entry.name
-        if src.is_file():
-            check_mirror_file(entry, mirror)
+        src = mirror_file(entry, mirror)
         if matches(dest, entry):
             return "present"
-        if not src.is_file():
-            raise FetchError(f"{entry.name}: not found in mirror folder {mirror} (looked for {src})")
         _fetch_into(entry, dest, lambda tmp: shutil.copyfile(src, tmp), src)
         return "copied"
     if matches(dest, entry):
@@ -352,9 +389,13 @@ def fetch_all(
     progress: Callable[[str, str], None] | None = None,
     download: bool = False,
 ) -> dict[str, str]:
-    """Fetch every registered file; collects all errors and raises one FetchError listing them.
-    Without network it stops at the first file and says so."""
+    """Fetch every registered file; collects all errors and raises one FetchError listing them (a
+    single one as it is). Without network it stops at the first file and says so; a missing mirror folder or a link in
+    raw_dir stops it before anything is written."""
     raw_dir = raw_dir or paths.RAW
+    if mirror is not None and not download:
+        check_mirror(mirror)
+    check_raw_dir(raw_dir)
     remove_partial(raw_dir)
     results, errors = {}, []
     for entry in files:
@@ -367,6 +408,8 @@ def fetch_all(
             results[entry.name] = "failed"
         if progress:
             progress(entry.name, results[entry.name])
+    if len(errors) == 1:
+        raise errors[0]
     if errors:
         hints = list(dict.fromkeys(e.hint for e in errors))
         raise FetchError(

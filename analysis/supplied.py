@@ -1,13 +1,14 @@
 """Supplied measures: data an administration delivers for a plan's targets (data/supplied/).
 
 Each file is registered in data/supplied/registry.toml with its sha256 and validated like the raw
-data: an error names the file, row, column, value and what was expected.
+data: an error names the file, row, column, value and what was expected. The files lie directly in
+the folder: a name with a folder in it, or a symbolic link, is refused.
 """
 
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -17,10 +18,18 @@ from .registry import sha256_of
 
 FOLDER = paths.DATA / "supplied"
 COLUMNS = ["measure", "area", "year", "value", "unit", "source", "delivered_by", "date"]
+LINK_HINT = "put the delivered file itself in data/supplied, not a link to it"
+
+
+def real_file(folder: Path, name) -> Path:
+    """folder/name if name is a plain file name and the file no symbolic link."""
+    if not isinstance(name, str) or PurePosixPath(name).name != name or name.startswith("."):
+        raise DataError(f"data/supplied/registry.toml: name {name!r}: expected a file name in data/supplied")
+    return paths.real_path(folder, name, DataError, LINK_HINT)
 
 
 def registered(folder: Path = FOLDER) -> list[dict]:
-    reg = folder / "registry.toml"
+    reg = real_file(folder, "registry.toml")
     return tomllib.loads(reg.read_text(encoding="utf-8")).get("file", []) if reg.is_file() else []
 
 
@@ -50,7 +59,7 @@ def load(folder: Path = FOLDER) -> pd.DataFrame:
     """Every registered supplied measure, verified and validated (empty when none are registered)."""
     frames = []
     for entry in registered(folder):
-        path = folder / entry["name"]
+        path = real_file(folder, entry.get("name"))
         name = f"data/supplied/{entry['name']}"
         if not path.is_file():
             raise DataError(f"{name}: registered in data/supplied/registry.toml but missing")

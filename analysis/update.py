@@ -4,7 +4,7 @@ DIR has the mirror's layout (e.g. DIR/kk-opendata/bydel_socio_2008_2014.csv) and
 files that changed. The new files are validated together with the current ones in a temporary raw
 folder; only when everything validates are they copied into data/raw and their sha256 and bytes
 written into data/registry.toml (a text edit of those two lines: comments and layout stay).
-On any failure nothing is changed.
+On any failure nothing is changed. A symbolic link in DIR or in data/raw is refused.
 """
 
 from __future__ import annotations
@@ -137,6 +137,8 @@ def update(folder: Path, raw_dir: Path | None = None, registry_path: Path | None
     raw_dir, registry_path = raw_dir or paths.RAW, registry_path or paths.REGISTRY
     if not folder.is_dir():
         raise DataError(f"{folder} is not a folder", hint="give the folder with the new extracts: --from DIR")
+    paths.refuse_links(folder, DataError, "copy the real files into the folder instead of linking them")
+    registry.check_raw_dir(raw_dir)
     files = registry.load_registry(registry_path)
     for name in registry.unregistered(folder, files):
         log(f"ignored: {name} is not in data/registry.toml (add an entry with a role first)")

@@ -16,7 +16,7 @@ import pytest
 
 from analysis import __main__ as cli
 from analysis import book, build, cache, load, lock, paths, reference, registry
-from analysis.errors import DataError, FetchError, SelectionError
+from analysis.errors import BuildError, DataError, FetchError, SelectionError
 
 SLUGS = [a.slug for a in reference.areas()]
 BYDEL = registry.entry_for(load.BYDEL_ROLE)  # the registered bydel file, updated below
@@ -86,6 +86,48 @@ def test_mirror_and_download_exclude_each_other(capsys):
     with pytest.raises(SystemExit):
         cli.main(["fetch", "--mirror", "/tmp", "--download"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_plan_draft_without_an_area_shows_the_usage(capsys):
+    # it used to do nothing and exit 0
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["plan", "draft"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m analysis plan ")
+    assert err.endswith("python -m analysis plan: error: plan draft needs --area SLUG (repeatable)\n")
+
+
+# --- SOURCE_DATE_EPOCH (the council PDFs' date) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), ("", None), ("0", 0), ("1767312000", 1767312000)])
+def test_source_date_epoch_reads_a_whole_number(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    assert paths.source_date_epoch() == expected
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-1", " 1767312000", "1e9", "١٢٣", "4102444800"])
+def test_source_date_epoch_that_is_no_whole_number_or_in_the_future_is_refused(monkeypatch, value):
+    # a non-number made a kernel time out; 4102444800 dated the PDFs "1. januar 2100"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    with pytest.raises(BuildError) as err:
+        paths.source_date_epoch()
+    assert str(err.value) == (
+        f"SOURCE_DATE_EPOCH={value!r}: expected a whole number of seconds since 1970-01-01 UTC, not in the future"
+    )
+
+
+def test_build_stops_at_a_bad_source_date_epoch(tmp_cache, monkeypatch, capsys):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "tomorrow")
+    monkeypatch.setattr(build, "build", lambda **kw: pytest.fail("the build ran"))
+    assert cli.main(["build"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error [build]: SOURCE_DATE_EPOCH='tomorrow': expected a whole number of seconds")
+    assert "what to do: unset SOURCE_DATE_EPOCH, or set it to the commit's date" in err
 
 
 # --- errors by kind --------------------------------------------------------------------------------

@@ -224,8 +224,9 @@ def test_fetch_one_copies_then_present(tmp_path):
     assert registry.fetch_one(_entry(), raw, mirror) == "copied"
     assert (raw / "kk/socio.csv").read_bytes() == GOOD
     # second call: the file is there with the right checksum, nothing is copied again
-    (mirror / "kk/socio.csv").unlink()
+    inode = (raw / "kk/socio.csv").stat().st_ino
     assert registry.fetch_one(_entry(), raw, mirror) == "present"
+    assert (raw / "kk/socio.csv").stat().st_ino == inode
     assert _all_files(raw) == [raw / "kk/socio.csv"]
 
 
@@ -265,9 +266,9 @@ def test_size_is_checked_on_fetch(tmp_path):
 def test_fetch_one_missing_in_mirror(tmp_path):
     mirror = _mirror(tmp_path, {"kk/other.csv": GOOD})
     raw = tmp_path / "raw"
-    with pytest.raises(FetchError, match="not found in mirror") as err:
+    with pytest.raises(FetchError) as err:
         registry.fetch_one(_entry(), raw, mirror)
-    assert "kk/socio.csv" in str(err.value)
+    assert str(err.value).startswith(f"kk/socio.csv: {mirror / 'kk/socio.csv'} is missing; the mirror {mirror}")
     assert _all_files(raw) == []
 
 
@@ -367,11 +368,19 @@ def test_fetch_all_reports_every_failure_at_once(tmp_path):
     msg = str(err.value)
     assert msg.startswith("2 of 3 raw file(s) could not be fetched")
     assert "bad.csv" in msg and "differs from data/registry.toml" in msg
-    assert "gone.csv" in msg and "not found in mirror" in msg
+    assert "gone.csv" in msg and "gone.csv is missing" in msg
     assert "ok.csv" not in msg
     # the good file was still fetched; every file was attempted and reported to progress
     assert seen == [("ok.csv", "copied"), ("bad.csv", "failed"), ("gone.csv", "failed")]
     assert _all_files(raw) == [raw / "ok.csv"]
+
+
+def test_fetch_all_raises_a_single_failure_as_it_is(tmp_path):
+    mirror = _mirror(tmp_path, {"ok.csv": GOOD})
+    with pytest.raises(FetchError) as err:
+        registry.fetch_all([_entry("ok.csv", role="ok"), _entry("gone.csv", role="gone")], tmp_path / "raw", mirror)
+    assert str(err.value).startswith(f"gone.csv: {mirror / 'gone.csv'} is missing")  # one line, no summary
+    assert "\n" not in str(err.value)
 
 
 def test_fetch_all_success_and_leftover_part_files_removed(tmp_path):
