@@ -887,6 +887,8 @@ def fetch(raw_dir: Path, mirror: Path | None, download: bool, log) -> str:
             log(f"fetched: {name} ({how})")
     for name in registry.unregistered(raw_dir, files):
         log(f"ignored: {raw_dir / name} is not in data/registry.toml (never read)")
+    if mirror and (note := registry.mirror_note(mirror, files)):
+        log(note.strip())
     return "downloaded from the origin URLs" if download else f"mirror {mirror}" if mirror else "origin URLs"
 
 

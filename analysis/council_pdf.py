@@ -76,8 +76,8 @@ def danish_date(d: date_type) -> str:
 def build_date(commit: str) -> datetime:
     """The date on the cover and in the PDF metadata: SOURCE_DATE_EPOCH if set, else the date of
     the commit built from, or today when the working tree has changes (commit '…+ændringer')."""
-    if os.environ.get("SOURCE_DATE_EPOCH"):
-        return datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+    if (epoch := paths.source_date_epoch()) is not None:
+        return datetime.fromtimestamp(epoch, UTC)
     if not commit.endswith("+ændringer"):
         proc = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=paths.ROOT, capture_output=True, text=True)
         if proc.returncode == 0 and proc.stdout.strip().isdigit():

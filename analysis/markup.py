@@ -21,7 +21,7 @@ _MYST = str.maketrans({c: f"&#{ord(c)};" for c in "{}`*_[]|$\\:#"})
 def escape(text: object) -> str:
     """A plain string as literal text in MyST Markdown: HTML-escaped, with the characters of
     MyST's syntax as entities and line breaks as spaces (so it cannot start a block)."""
-    return html.escape(" ".join(str(text).split())).translate(_MYST)
+    return html.escape(" ".join(str(text).split()), quote=False).translate(_MYST)
 
 
 def option(text: object) -> str:

@@ -93,7 +93,8 @@ def test_plan_check_refuses_with_one_line_and_a_failing_exit_code(tmp_path):
         timeout=60,
     )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert re.search(REFUSED["alias-bomb.md"], proc.stderr.strip().splitlines()[-1].removeprefix("error: "))
+    (line,) = proc.stderr.strip().splitlines()
+    assert re.search(REFUSED["alias-bomb.md"].rstrip("$"), line.removeprefix("error [plan]: "))
 
 
 # --- payloads shown as text ------------------------------------------------------------------------
@@ -157,6 +158,8 @@ def hostile_build(tmp_path_factory):
             items_after,
         )
         build.add_revision_note(page_nb, note)
+        data_page = next(c for c in book.chapters() if c.name == "data")  # the static pages link to it
+        build.run_notebook(kernel, data_page, root / "book" / "chapters" / "data.ipynb")
         shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
         for page in book.STATIC_PAGES:
             shutil.copy(paths.ROOT / f"{page}.md", root / f"{page}.md")
@@ -165,7 +168,8 @@ def hostile_build(tmp_path_factory):
         build.write_config(build.build_stamp(paths.DERIVED), root / "_config.yml")
         static = "".join(f"- file: {page}\n" for page in book.STATIC_PAGES)
         (root / "_toc.yml").write_text(
-            f"format: jb-book\nroot: book/chapters/omraader/{SLUG}\nchapters:\n{static}", encoding="utf-8"
+            f"format: jb-book\nroot: book/chapters/omraader/{SLUG}\nchapters:\n{static}- file: book/chapters/data\n",
+            encoding="utf-8",
         )
         exe = Path(sys.executable).parent / "jupyter-book"
         proc = subprocess.run(
