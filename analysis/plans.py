@@ -64,11 +64,16 @@ class _Checker:
 
     def add(self, where: tuple, value, rule: str) -> None:
         line = next((self.lines[where[:i]] for i in range(len(where), -1, -1) if where[:i] in self.lines), 1)
-        name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where).lstrip(".") or "(front matter)"
+        name = _field(where) or "(front matter)"
         self.items.append(f"{self.file}:{line}: {name} = {value!r}: {rule}")
 
     def raise_if_any(self) -> None:
         problems(self.items, "plan")
+
+
+def _field(where: tuple) -> str:
+    """A field's path as planners read it: goals[0].targets[1].rule."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where).lstrip(".")
 
 
 def problems(items: list[str], where: str) -> None:
@@ -99,8 +104,8 @@ def _line_map(node, offset: int, file: str, where: tuple = ()) -> dict[tuple, in
         seen = set()
         for key, _ in node.value:
             if key.value in seen:
-                name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in (*where, key.value)).lstrip(".")
-                raise PlanError(f"{file}:{key.start_mark.line + 1 + offset}: {name} is given twice; keep one")
+                line = key.start_mark.line + 1 + offset
+                raise PlanError(f"{file}:{line}: {_field((*where, key.value))} is given twice; keep one")
             seen.add(key.value)
         for key, value in node.value:
             out[(*where, key.value)] = key.start_mark.line + 1 + offset
@@ -154,7 +159,7 @@ def split(text: str, file: str) -> tuple[str, str, int]:
     raise PlanError(f"{file}: the front matter is not closed by a line '---'")
 
 
-def sections(body: str, file: str, first_line: int, images: Path | None = None) -> dict[str, str]:
+def sections(body: str, file: str, first_line: int, images: Path) -> dict[str, str]:
     """The planners' text by its '## ' heading; text before the first heading is not allowed, and
     every link and image must be one the safe profile allows (analysis.planner_text)."""
     out: dict[str, list[str]] = {}
@@ -178,7 +183,6 @@ def sections(body: str, file: str, first_line: int, images: Path | None = None) 
         else:
             out[current].append(line)
     pages = {c.docname for c in book.chapters()} | set(book.STATIC_PAGES)
-    images = images or folder() / planner_text.IMAGE_FOLDER
     bad = [
         f"{file}:{starts[k] + line}: {problem}"
         for k, v in out.items()
@@ -347,8 +351,9 @@ def _goal(c: _Checker, where: tuple, g, admins: dict[str, str]) -> Goal | None:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where PyYAML has it: 10× faster
 
 
-def parse(text: str, file: str, slug: str | None = None) -> Plan:
-    """Parse and validate one plan. ``slug`` is the area the file name claims."""
+def parse(text: str, file: str, slug: str | None = None, images: Path | None = None) -> Plan:
+    """Parse and validate one plan. ``slug`` is the area the file name claims; ``images`` is the
+    folder its text's images must be in (plans/billeder)."""
     check_characters(text, file)
     front, body, body_line = split(text, file)
     try:
@@ -410,7 +415,7 @@ def parse(text: str, file: str, slug: str | None = None) -> Plan:
         source=source,
         adopted=str(adopted or ""),
         council_ref=str(data.get("council_ref", "")),
-        sections=sections(body, file, body_line),
+        sections=sections(body, file, body_line, images or folder() / planner_text.IMAGE_FOLDER),
         file=file,
         published_goals=tuple((g["title"], g.get("page")) for g in published),
     )
@@ -429,12 +434,12 @@ def load(slug: str, where: Path | None = None) -> Plan:
         )
     if path.is_symlink():
         raise PlanError(f"{name}: a symbolic link; a plan is a file of its own in plans/")
-    return _parsed(decode(path.read_bytes(), name), name, slug)
+    return _parsed(decode(path.read_bytes(), name), name, slug, path.parent / planner_text.IMAGE_FOLDER)
 
 
 @functools.cache
-def _parsed(text: str, file: str, slug: str) -> Plan:
-    return parse(text, file, slug)  # a Plan is immutable: one parse per content serves every caller
+def _parsed(text: str, file: str, slug: str, images: Path) -> Plan:
+    return parse(text, file, slug, images)  # a Plan is immutable: one parse per content serves every caller
 
 
 def summary_digest(path: Path) -> str:

@@ -270,3 +270,17 @@ def test_the_revision_note_and_the_review_show_plan_names_as_text(hostile_build)
     soup = BeautifulSoup(review, "html.parser")
     assert soup.find(LIVE_TAGS) is None and soup.find("img") is None
     assert "<script>alert('section')</script>" in soup.get_text()
+
+
+def test_an_image_from_plans_billeder_is_accepted_and_published(tmp_path):
+    text = (HOSTILE / "accepted" / "bom.md").read_bytes() + b"\n## Indledning\n\n![Gaden i dag](billeder/gade.png)\n"
+    folder = plans_with(tmp_path, text)
+    (folder / "billeder").mkdir()
+    (folder / "billeder" / "gade.png").write_bytes((paths.ROOT / "book" / "_static" / "favicon.png").read_bytes())
+    assert plans.load(SLUG, folder).sections["Indledning"] == "![Gaden i dag](billeder/gade.png)"
+    assert plans.images(folder) == [folder / "billeder" / "gade.png"]
+    (folder / "billeder" / "gade.png").unlink()
+    (folder / "billeder" / "gade.png").symlink_to("/etc/passwd")
+    plans._parsed.cache_clear()  # one parse per text and process; the file behind the image changed
+    with pytest.raises(PlanError, match=r"image 'billeder/gade.png': no such file in plans/billeder/"):
+        plans.load(SLUG, folder)
