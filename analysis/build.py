@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from . import book, cache, errors, paths, planner_text, plans, registry
-from .cache import code_digest, digest_files, digest_text
+from .cache import code_digest, digest_files, digest_named, digest_text
 from .errors import BuildError, SelectionError, StaleError, UserError
 
 if TYPE_CHECKING:
@@ -53,9 +53,13 @@ STOP_TIMEOUT = 10  # seconds the chapter threads get to clean up after Ctrl-C
 
 
 def raw_digest(raw_dir: Path) -> str:
-    """The registered checksums and the files actually present (they must agree after fetch)."""
+    """The data version: the registered checksums and the content of the files actually present
+    (they must agree after fetch), each under its name in data/raw wherever raw_dir lies, so the
+    same files in another folder give the same version."""
     files = registry.load_registry()
-    return digest_text("".join(f"{f.name}={f.sha256}" for f in files), digest_files([raw_dir / f.name for f in files]))
+    under = paths.RAW.relative_to(paths.ROOT)
+    present = digest_named((str(under / f.name), raw_dir / f.name) for f in files)
+    return digest_text("".join(f"{f.name}={f.sha256}" for f in files), present)
 
 
 def prepare_key(raw_dir: Path) -> str:
