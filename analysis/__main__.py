@@ -30,7 +30,7 @@ def _mirror(args) -> Path | None:
 def cmd_fetch(args) -> None:
     from . import registry
 
-    files, mirror, raw = registry.load_registry(), _mirror(args), Path(args.raw)
+    files, mirror, raw = registry.load_checked(), _mirror(args), Path(args.raw)
     print(f"fetching {len(files)} files into {raw} from {mirror or 'their origin URLs'}")
     results = registry.fetch_all(
         files, raw, mirror, progress=lambda n, s: print(f"  {s:10s} {n}"), download=args.download

@@ -883,7 +883,7 @@ def remove_leftovers(site: Path) -> None:
 
 def fetch(raw_dir: Path, mirror: Path | None, download: bool, log) -> str:
     """Fetch and verify every registered file; returns where the data came from."""
-    files = registry.load_registry()
+    files = registry.load_checked()
     mirror = None if download else (mirror if mirror is not None else registry.default_mirror())
     results = registry.fetch_all(files, raw_dir, mirror, download=download)
     for name, how in results.items():

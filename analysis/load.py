@@ -20,22 +20,30 @@ import shapely
 
 from . import paths, reference
 from .errors import DataError  # kept importable here: analysis.load.DataError
-from .registry import name_for, path_for
+from .registry import (
+    BYDEL_GEO_ROLE,
+    BYDEL_IDS_ROLE,
+    BYDEL_ROLE,
+    ELECTION_ROLE,
+    GLOSSARY_ROLE,
+    HOUSING_ROLE,
+    INCOME_ROLE,
+    KVARTER_ROLE,
+    POLLING_ROLE,
+    POPULATION_ROLE,
+    RENEWAL_ROLE,
+    RODE_GEO_ROLE,
+    RODE_ROLE,
+    name_for,
+    path_for,
+)
 
 YEARS = tuple(range(2008, 2015))
 AREA_CRS = "EPSG:25832"  # ETRS89 / UTM 32N: metric CRS for areas and distances in Denmark
 MAX_ERRORS = 20
 
-# Raw inputs by their role in data/registry.toml: loaders get a verified path with path_for(role);
-# the file names below (from the registry) are only used in messages. Every registered role is here.
-BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE = "bydel_socio", "bydel_ids", "rode_socio"
-RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE = "rode_geo", "bydel_geo", "public_housing"
-RENEWAL_ROLE, INCOME_ROLE, GLOSSARY_ROLE = "renewal", "income", "rode_socio_glossary"
-POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE = "population", "election_2013", "polling_areas", "kvarter"
-ROLES = (
-    BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE, RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE, RENEWAL_ROLE,
-    INCOME_ROLE, GLOSSARY_ROLE, POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE,
-)  # fmt: skip
+# Raw inputs by their role in data/registry.toml (registry.READ_BY lists every role the code reads):
+# loaders get a verified path with path_for(role); the file names below are only used in messages.
 BYDEL_FILE, BYDEL_IDS_FILE, RODE_FILE = name_for(BYDEL_ROLE), name_for(BYDEL_IDS_ROLE), name_for(RODE_ROLE)
 RODE_GEO_FILE, BYDEL_GEO_FILE, HOUSING_FILE = name_for(RODE_GEO_ROLE), name_for(BYDEL_GEO_ROLE), name_for(HOUSING_ROLE)
 RENEWAL_FILE, INCOME_FILE, GLOSSARY_FILE = name_for(RENEWAL_ROLE), name_for(INCOME_ROLE), name_for(GLOSSARY_ROLE)
