@@ -8,6 +8,7 @@ never silently dropped.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Iterable
@@ -161,10 +162,26 @@ def check_unique(df: pd.DataFrame, keys: list[str], problems: Problems) -> None:
         problems.add(_csv_row(i), "+".join(keys), tuple(df.loc[i, keys]), "duplicate key")
 
 
-def check_years(df: pd.DataFrame, column: str, problems: Problems, years=YEARS) -> None:
-    present = set(df[column].dropna().astype(int))
+def check_years(df: pd.DataFrame, column: str, problems: Problems, years=YEARS, this_year: int | None = None) -> None:
+    """A panel's years: each of `years` present, none after this year, and none apart from the run of
+    consecutive years that holds them (a later extract may only add the next years)."""
+    values = df[column].dropna().astype(int)
+    present = set(values)
     for y in sorted(set(years) - present):
         problems.add(None, column, y, "year missing from the file")
+    this_year = this_year or datetime.date.today().year
+    first, last = min(years), max(years)
+    while first - 1 in present:
+        first -= 1
+    while last + 1 in present and last < this_year:
+        last += 1
+    for i, y in values.items():
+        if y > this_year:
+            problems.add(_csv_row(i), column, y, f"a year in the future (expected {this_year} or earlier)")
+        elif not first <= y <= last:
+            problems.add(
+                _csv_row(i), column, y, f"a year apart from the panel's years {first}–{last} (expected no gap)"
+            )
 
 
 def load_bydel_ids(raw_dir: Path = paths.RAW) -> dict[str, int]:
