@@ -88,8 +88,12 @@ def cmd_plan(args) -> None:
 
 
 def cmd_publish(args) -> None:
-    from . import editions
+    from . import book, build, editions
+    from .errors import StaleError
 
+    # the edition records the built site: refused unless it is built from the current data, code and plans
+    data = data_version(Path(args.raw)) or "raw data missing"
+    build.check_all_current(book.chapters(), paths.DERIVED, data, StaleError)
     path = editions.publish()
     print(f"wrote {path.relative_to(paths.ROOT)}: commit it, so the next review compares with it")
 

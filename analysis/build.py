@@ -639,11 +639,12 @@ def run_chapters(selected, all_chapters, derived: Path, jobs: int, log, force: b
         return results + (execute_all(pool, todo, derived, code, log) if todo else [])
 
 
-def check_all_current(all_chapters, derived: Path) -> None:
-    """Last check before publishing: every chapter was built from the current inputs."""
-    bad = not_current(all_chapters, (derived / ".raw").read_text(), code_digest())
+def check_all_current(all_chapters, derived: Path, data: str | None = None, error=BuildError) -> None:
+    """Last check before publishing: every chapter was built from the current inputs (data: the
+    data version, by default the prepared one)."""
+    bad = not_current(all_chapters, data or (derived / ".raw").read_text(), code_digest())
     if bad:
-        raise BuildError(f"not publishing: chapter(s) not built from the current inputs: {grouped(bad)}")
+        raise error(f"not publishing: chapter(s) not built from the current inputs: {grouped(bad)}")
 
 
 # --- the book --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from analysis import __main__ as cli
-from analysis import book, build, cache, load, lock, paths, reference, registry
+from analysis import book, build, cache, editions, load, lock, paths, plans, reference, registry
 from analysis.errors import BuildError, DataError, FetchError, SelectionError
 
 SLUGS = [a.slug for a in reference.areas()]
@@ -247,6 +247,19 @@ def test_list_shows_areas_waves_and_chapter_states(tmp_path, monkeypatch, capsys
     assert "data version d2d2d2d2d2d2" in out
     assert "  boelge-2012                    stale (data changed)\n" in out
     assert "  boelge-2013                    never built\n" in out
+
+
+def test_publish_refuses_a_site_not_current_with_a_plan(built_site, tmp_path, monkeypatch, capsys):
+    plans_dir = shutil.copytree(paths.ROOT / "plans", tmp_path / "plans")
+    with open(plans_dir / "noerrebro.md", "a", encoding="utf-8") as fh:
+        fh.write("\nEn ny sætning efter bygningen.\n")
+    monkeypatch.setenv(plans.PLANS_ENV, str(plans_dir))
+    monkeypatch.setattr(editions, "publish", lambda: pytest.fail("an edition of a stale site was recorded"))
+    assert cli.main(["publish"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error [stale]: not publishing: chapter(s) not built from the current inputs: ")
+    assert "omraader/noerrebro (stale: " in err and "plan changed)" in err
+    assert len(err.splitlines()) == 1
 
 
 # --- data update -----------------------------------------------------------------------------------
