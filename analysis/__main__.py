@@ -30,7 +30,7 @@ def _mirror(args) -> Path | None:
 def cmd_fetch(args) -> None:
     from . import registry
 
-    files, mirror, raw = registry.load_registry(), _mirror(args), Path(args.raw)
+    files, mirror, raw = registry.load_checked(), _mirror(args), Path(args.raw)
     print(f"fetching {len(files)} files into {raw} from {mirror or 'their origin URLs'}")
     results = registry.fetch_all(
         files, raw, mirror, progress=lambda n, s: print(f"  {s:10s} {n}"), download=args.download
@@ -88,8 +88,12 @@ def cmd_plan(args) -> None:
 
 
 def cmd_publish(args) -> None:
-    from . import editions
+    from . import book, build, editions
+    from .errors import StaleError
 
+    # the edition records the built site: refused unless it is built from the current data, code and plans
+    data = data_version(Path(args.raw)) or "raw data missing"
+    build.check_all_current(book.chapters(), paths.DERIVED, data, StaleError)
     path = editions.publish()
     print(f"wrote {path.relative_to(paths.ROOT)}: commit it, so the next review compares with it")
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from . import book, cache, errors, paths, planner_text, plans, registry
-from .cache import code_digest, digest_files, digest_text
+from .cache import code_digest, digest_files, digest_named, digest_text
 from .errors import BuildError, SelectionError, StaleError, UserError
 
 if TYPE_CHECKING:
@@ -53,9 +53,13 @@ STOP_TIMEOUT = 10  # seconds the chapter threads get to clean up after Ctrl-C
 
 
 def raw_digest(raw_dir: Path) -> str:
-    """The registered checksums and the files actually present (they must agree after fetch)."""
+    """The data version: the registered checksums and the content of the files actually present
+    (they must agree after fetch), each under its name in data/raw wherever raw_dir lies, so the
+    same files in another folder give the same version."""
     files = registry.load_registry()
-    return digest_text("".join(f"{f.name}={f.sha256}" for f in files), digest_files([raw_dir / f.name for f in files]))
+    under = paths.RAW.relative_to(paths.ROOT)
+    present = digest_named((str(under / f.name), raw_dir / f.name) for f in files)
+    return digest_text("".join(f"{f.name}={f.sha256}" for f in files), present)
 
 
 def prepare_key(raw_dir: Path) -> str:
@@ -635,11 +639,12 @@ def run_chapters(selected, all_chapters, derived: Path, jobs: int, log, force: b
         return results + (execute_all(pool, todo, derived, code, log) if todo else [])
 
 
-def check_all_current(all_chapters, derived: Path) -> None:
-    """Last check before publishing: every chapter was built from the current inputs."""
-    bad = not_current(all_chapters, (derived / ".raw").read_text(), code_digest())
+def check_all_current(all_chapters, derived: Path, data: str | None = None, error=BuildError) -> None:
+    """Last check before publishing: every chapter was built from the current inputs (data: the
+    data version, by default the prepared one)."""
+    bad = not_current(all_chapters, data or (derived / ".raw").read_text(), code_digest())
     if bad:
-        raise BuildError(f"not publishing: chapter(s) not built from the current inputs: {grouped(bad)}")
+        raise error(f"not publishing: chapter(s) not built from the current inputs: {grouped(bad)}")
 
 
 # --- the book --------------------------------------------------------------------------------------
@@ -879,7 +884,7 @@ def remove_leftovers(site: Path) -> None:
 
 def fetch(raw_dir: Path, mirror: Path | None, download: bool, log) -> str:
     """Fetch and verify every registered file; returns where the data came from."""
-    files = registry.load_registry()
+    files = registry.load_checked()
     mirror = None if download else (mirror if mirror is not None else registry.default_mirror())
     results = registry.fetch_all(files, raw_dir, mirror, download=download)
     for name, how in results.items():

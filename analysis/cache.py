@@ -32,11 +32,17 @@ def digest_text(*parts: str) -> str:
 
 def digest_files(files) -> str:
     """Digest of files by name (relative to the project where possible) and content."""
+    files = [Path(p) for p in files]
+    return digest_named((str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f.name), f) for f in files)
+
+
+def digest_named(named) -> str:
+    """Digest of (name, file) pairs by the given name and the file's content, wherever it lies."""
     from .registry import sha256_of
 
     h = hashlib.sha256()
-    for f in sorted(Path(p) for p in files):
-        h.update(str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f.name).encode())
+    for name, f in sorted(named, key=lambda pair: Path(pair[0])):
+        h.update(name.encode())
         h.update(sha256_of(f).encode())
     return h.hexdigest()
 

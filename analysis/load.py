@@ -8,6 +8,7 @@ never silently dropped.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Iterable
@@ -20,22 +21,30 @@ import shapely
 
 from . import paths, reference
 from .errors import DataError  # kept importable here: analysis.load.DataError
-from .registry import name_for, path_for
+from .registry import (
+    BYDEL_GEO_ROLE,
+    BYDEL_IDS_ROLE,
+    BYDEL_ROLE,
+    ELECTION_ROLE,
+    GLOSSARY_ROLE,
+    HOUSING_ROLE,
+    INCOME_ROLE,
+    KVARTER_ROLE,
+    POLLING_ROLE,
+    POPULATION_ROLE,
+    RENEWAL_ROLE,
+    RODE_GEO_ROLE,
+    RODE_ROLE,
+    name_for,
+    path_for,
+)
 
 YEARS = tuple(range(2008, 2015))
 AREA_CRS = "EPSG:25832"  # ETRS89 / UTM 32N: metric CRS for areas and distances in Denmark
 MAX_ERRORS = 20
 
-# Raw inputs by their role in data/registry.toml: loaders get a verified path with path_for(role);
-# the file names below (from the registry) are only used in messages. Every registered role is here.
-BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE = "bydel_socio", "bydel_ids", "rode_socio"
-RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE = "rode_geo", "bydel_geo", "public_housing"
-RENEWAL_ROLE, INCOME_ROLE, GLOSSARY_ROLE = "renewal", "income", "rode_socio_glossary"
-POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE = "population", "election_2013", "polling_areas", "kvarter"
-ROLES = (
-    BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE, RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE, RENEWAL_ROLE,
-    INCOME_ROLE, GLOSSARY_ROLE, POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE,
-)  # fmt: skip
+# Raw inputs by their role in data/registry.toml (registry.READ_BY lists every role the code reads):
+# loaders get a verified path with path_for(role); the file names below are only used in messages.
 BYDEL_FILE, BYDEL_IDS_FILE, RODE_FILE = name_for(BYDEL_ROLE), name_for(BYDEL_IDS_ROLE), name_for(RODE_ROLE)
 RODE_GEO_FILE, BYDEL_GEO_FILE, HOUSING_FILE = name_for(RODE_GEO_ROLE), name_for(BYDEL_GEO_ROLE), name_for(HOUSING_ROLE)
 RENEWAL_FILE, INCOME_FILE, GLOSSARY_FILE = name_for(RENEWAL_ROLE), name_for(INCOME_ROLE), name_for(GLOSSARY_ROLE)
@@ -153,10 +162,26 @@ def check_unique(df: pd.DataFrame, keys: list[str], problems: Problems) -> None:
         problems.add(_csv_row(i), "+".join(keys), tuple(df.loc[i, keys]), "duplicate key")
 
 
-def check_years(df: pd.DataFrame, column: str, problems: Problems, years=YEARS) -> None:
-    present = set(df[column].dropna().astype(int))
+def check_years(df: pd.DataFrame, column: str, problems: Problems, years=YEARS, this_year: int | None = None) -> None:
+    """A panel's years: each of `years` present, none after this year, and none apart from the run of
+    consecutive years that holds them (a later extract may only add the next years)."""
+    values = df[column].dropna().astype(int)
+    present = set(values)
     for y in sorted(set(years) - present):
         problems.add(None, column, y, "year missing from the file")
+    this_year = this_year or datetime.date.today().year
+    first, last = min(years), max(years)
+    while first - 1 in present:
+        first -= 1
+    while last + 1 in present and last < this_year:
+        last += 1
+    for i, y in values.items():
+        if y > this_year:
+            problems.add(_csv_row(i), column, y, f"a year in the future (expected {this_year} or earlier)")
+        elif not first <= y <= last:
+            problems.add(
+                _csv_row(i), column, y, f"a year apart from the panel's years {first}–{last} (expected no gap)"
+            )
 
 
 def load_bydel_ids(raw_dir: Path = paths.RAW) -> dict[str, int]:

@@ -265,15 +265,9 @@ def renewal_by_area(raw_dir: Path, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     return table.value_counts().rename("decisions").reset_index().sort_values(["slug", "period"])
 
 
-def prepare(
-    raw_dir: Path = paths.RAW,
-    out_dir: Path = paths.DERIVED,
-    n_draws: int | None = None,
-    permutations: int | None = None,
-    scores: bool = True,
-) -> Path:
-    """Compute every city-wide result and write it to out_dir. Returns out_dir. scores=False leaves
-    out the identification (roder.geojson), for a caller that has it computed beside (write_scores)."""
+def checked_inputs(raw_dir: Path = paths.RAW) -> tuple[Inputs, pd.DataFrame]:
+    """The validated inputs and the frozen membership, checked against each other: every rule a build
+    applies to the data before it computes (`data update` applies the same)."""
     inputs = load_inputs(raw_dir)
     year = reference.delineation().baseline_year
     if year not in set(inputs.rode_obs["year"]):
@@ -284,6 +278,19 @@ def prepare(
     member_table = members()
     check_reference(member_table, inputs)
     check_members(member_table, compute_members(inputs))
+    return inputs, member_table
+
+
+def prepare(
+    raw_dir: Path = paths.RAW,
+    out_dir: Path = paths.DERIVED,
+    n_draws: int | None = None,
+    permutations: int | None = None,
+    scores: bool = True,
+) -> Path:
+    """Compute every city-wide result and write it to out_dir. Returns out_dir. scores=False leaves
+    out the identification (roder.geojson), for a caller that has it computed beside (write_scores)."""
+    inputs, member_table = checked_inputs(raw_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs.rode_obs.to_csv(out_dir / "obs_rode.csv", index=False)
     inputs.bydel_obs.to_csv(out_dir / "obs_bydel.csv", index=False)

@@ -43,6 +43,22 @@ RAW_LINK_HINT = "remove it and run `python -m analysis fetch`"
 MIRROR_LINK_HINT = "put the real file or folder in the mirror instead of the link"
 MIRROR_NOTE_NAMES = 3  # unregistered mirror files named in fetch's note
 
+# The roles the code reads (path_for), each with the module that reads it: the one list that
+# data/registry.toml is checked against (check_roles) before a build or fetch uses any file.
+BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE = "bydel_socio", "bydel_ids", "rode_socio"
+RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE = "rode_geo", "bydel_geo", "public_housing"
+RENEWAL_ROLE, INCOME_ROLE, GLOSSARY_ROLE = "renewal", "income", "rode_socio_glossary"
+POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE = "population", "election_2013", "polling_areas", "kvarter"
+READ_BY = {
+    **dict.fromkeys(
+        (BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE, RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE, RENEWAL_ROLE,
+         INCOME_ROLE, GLOSSARY_ROLE, POPULATION_ROLE, KVARTER_ROLE),
+        "analysis/load.py",
+    ),
+    ELECTION_ROLE: "analysis/turnout.py",
+    POLLING_ROLE: "analysis/turnout.py",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class RawFile:
@@ -119,6 +135,32 @@ def load_registry(path: Path | None = None) -> list[RawFile]:
             hint="correct these entries (git diff data/registry.toml shows what changed)",
         )
     return [RawFile(**e) for e in entries]
+
+
+def check_roles(files: list[RawFile]) -> None:
+    """Every registered role (a sidecar's "<role>.<ext>" by its role) is one the code reads, and
+    every role the code reads is registered; a DataError names the role, file or reader."""
+    problems = [
+        f"role {f.role!r} (file {f.name}) is read by no loader; known roles: {', '.join(sorted(READ_BY))}"
+        for f in files
+        if f.role.split(".")[0] not in READ_BY
+    ]
+    registered = {f.role for f in files}
+    problems += [
+        f"no file has role {role!r}, which {by} reads" for role, by in READ_BY.items() if role not in registered
+    ]
+    if problems:
+        raise DataError(
+            "data/registry.toml: " + "; ".join(problems),
+            hint="give each file the role its loader asks for (git diff data/registry.toml shows what changed)",
+        )
+
+
+def load_checked() -> list[RawFile]:
+    """data/registry.toml, its roles checked against the code's (what fetch and build start with)."""
+    files = load_registry()
+    check_roles(files)
+    return files
 
 
 _ACTIVE: contextvars.ContextVar[list[RawFile] | None] = contextvars.ContextVar("registry", default=None)

@@ -54,7 +54,7 @@ def validate(stage: Path, files: list[RawFile]) -> None:
     from . import load, pipeline, turnout
 
     steps = [
-        ("socio-economic data and boundaries (pipeline.load_inputs)", pipeline.load_inputs),
+        ("socio-economic data, boundaries and areas (pipeline.checked_inputs)", pipeline.checked_inputs),
         ("public housing", load.load_public_housing),
         ("urban renewal", load.load_renewal),
         ("income (IN74)", load.load_income),
@@ -69,6 +69,34 @@ def validate(stage: Path, files: list[RawFile]) -> None:
                 raise
             except Exception as err:  # a file the readers cannot parse at all
                 raise DataError(f"{label}: the new extract could not be read: {type(err).__name__}: {err}") from err
+
+
+# The panel CSVs by role: the year column, the column naming a row's unit, and the units' name.
+PANELS = {registry.RODE_ROLE: ("year", "name", "roder"), registry.BYDEL_ROLE: ("aar", "district", "bydele")}
+NAMES_SHOWN = 10
+
+
+def check_no_lost_rows(change: Change, old_path: Path) -> None:
+    """A new extract of a panel keeps every (year, unit) row of the registered one."""
+    if change.old.role not in PANELS:
+        return
+    import pandas as pd
+
+    year, unit, units = PANELS[change.old.role]
+
+    def rows(path: Path) -> set[tuple[int, str]]:
+        df = pd.read_csv(path, dtype=str, usecols=[year, unit]).dropna()
+        return set(zip(pd.to_numeric(df[year]).astype(int), df[unit].str.strip(), strict=True))
+
+    lost = rows(old_path) - rows(change.src)
+    if lost:
+        by_year = {y: sorted(u for y2, u in lost if y2 == y) for y in sorted({y for y, _ in lost})}
+        shown = "; ".join(
+            f"year {y} lacks {len(names)} {units}: {', '.join(names[:NAMES_SHOWN])}"
+            + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+            for y, names in by_year.items()
+        )
+        raise DataError(f"{change.old.name}: the new extract loses rows of the registered file: {shown}")
 
 
 def csv_summary(path: Path) -> tuple[int, set[int]]:
@@ -152,6 +180,8 @@ def update(folder: Path, raw_dir: Path | None = None, registry_path: Path | None
         stage_raw(Path(tmp), files, changes, raw_dir)
         try:
             validate(Path(tmp), new_files)
+            for c in changes:
+                check_no_lost_rows(c, raw_dir / c.old.name)
         except DataError as err:
             err.hint = f"correct the new extract in {folder} and run `data update` again; nothing was changed"
             raise

@@ -140,6 +140,13 @@ def test_prepare_key_changes_when_a_raw_file_changes(tmp_path, built_site):
     assert build.prepare_key(raw) != before
 
 
+def test_data_version_depends_on_the_files_not_their_folder(tmp_path):
+    raw = tmp_path / "elsewhere"
+    shutil.copytree(paths.RAW, raw)
+    assert build.raw_digest(raw) == build.raw_digest(paths.RAW)
+    assert build.prepare_key(raw) == build.prepare_key(paths.RAW)
+
+
 def test_noop_rebuild_executes_nothing(built_site, monkeypatch):
     def forbidden(*_):
         raise AssertionError("a current chapter was re-executed")

@@ -1,6 +1,7 @@
 """The command line (python -m analysis): help texts and choices, errors by kind, the build lock,
 `list`, `data update` and the fetch source options."""
 
+import datetime
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from analysis import __main__ as cli
-from analysis import book, build, cache, load, lock, paths, reference, registry
+from analysis import book, build, cache, editions, load, lock, paths, plans, reference, registry
 from analysis.errors import BuildError, DataError, FetchError, SelectionError
 
 SLUGS = [a.slug for a in reference.areas()]
@@ -248,6 +249,19 @@ def test_list_shows_areas_waves_and_chapter_states(tmp_path, monkeypatch, capsys
     assert "  boelge-2013                    never built\n" in out
 
 
+def test_publish_refuses_a_site_not_current_with_a_plan(built_site, tmp_path, monkeypatch, capsys):
+    plans_dir = shutil.copytree(paths.ROOT / "plans", tmp_path / "plans")
+    with open(plans_dir / "noerrebro.md", "a", encoding="utf-8") as fh:
+        fh.write("\nEn ny sætning efter bygningen.\n")
+    monkeypatch.setenv(plans.PLANS_ENV, str(plans_dir))
+    monkeypatch.setattr(editions, "publish", lambda: pytest.fail("an edition of a stale site was recorded"))
+    assert cli.main(["publish"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error [stale]: not publishing: chapter(s) not built from the current inputs: ")
+    assert "omraader/noerrebro (stale: " in err and "plan changed)" in err
+    assert len(err.splitlines()) == 1
+
+
 # --- data update -----------------------------------------------------------------------------------
 
 
@@ -308,6 +322,52 @@ def test_data_update_that_does_not_validate_changes_nothing(update_env, capsys):
     assert f"correct the new extract in {new.parent}" in err
     assert reg.read_bytes() == before_reg
     assert (raw / BYDEL.name).read_bytes() == before_raw
+
+
+def _update_fails(update_env, capsys, name: str, keep) -> str:
+    """`data update` with the registered file `name` cut to the lines keep(line) accepts: its error."""
+    raw, reg, new = update_env
+    before_reg, before_raw = reg.read_bytes(), (raw / name).read_bytes()
+    lines = before_raw.decode().splitlines(keepends=True)
+    (new.parent / name).write_text(lines[0] + "".join(x for x in lines[1:] if keep(x)), encoding="utf-8")
+    assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 1
+    assert reg.read_bytes() == before_reg and (raw / name).read_bytes() == before_raw
+    return capsys.readouterr().err.splitlines()[0]
+
+
+def test_data_update_that_loses_a_rode_year_row_names_year_and_rode(update_env, capsys):
+    name = "kk-opendata/rode_socio_2008_2014.csv"
+    err = _update_fails(update_env, capsys, name, lambda line: not line.startswith("Sankt Peders,480,2008,"))
+    assert err == (
+        f"error [data]: {name}: the new extract loses rows of the registered file: year 2008 lacks 1 roder: "
+        f"Sankt Peders -- what to do: correct the new extract in {update_env[2].parent} and run `data update` "
+        "again; nothing was changed"
+    )
+
+
+def test_data_update_that_loses_ten_roder_of_2011_names_them(update_env, capsys):
+    name = "kk-opendata/rode_socio_2008_2014.csv"
+    rows = (paths.RAW / name).read_text(encoding="utf-8").splitlines()[1:]
+    gone = sorted({r.split(",")[0].strip() for r in rows if r.split(",")[2] == "2011"})[:10]
+    err = _update_fails(
+        update_env, capsys, name, lambda r: not (r.split(",")[2] == "2011" and r.split(",")[0].strip() in gone)
+    )
+    assert (
+        f"{name}: the new extract loses rows of the registered file: year 2011 lacks 10 roder: {', '.join(gone)} --"
+        in err
+    )
+
+
+def test_data_update_with_a_future_year_names_row_and_year(update_env, capsys):
+    raw, reg, new = update_env
+    text = (raw / BYDEL.name).read_text(encoding="utf-8")
+    (new / "bydel_socio_2008_2014.csv").write_text(re.sub(r"(?m)^2014,", "2099,", text, count=1), encoding="utf-8")
+    assert cli.main(["--raw", str(raw), "data", "update", "--from", str(new.parent)]) == 1
+    err = capsys.readouterr().err
+    row = 2 + next(i for i, line in enumerate(text.splitlines()[1:]) if line.startswith("2014,"))
+    assert err.startswith(f"error [data]: {BYDEL.name}: 1 problem(s)")
+    this_year = datetime.date.today().year
+    assert f"row {row}, column 'aar', value 2099: a year in the future (expected {this_year} or earlier)" in err
 
 
 def _declared_25832(raw: Path, name: str) -> bytes:

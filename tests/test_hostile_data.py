@@ -25,6 +25,7 @@ def data(tmp_path, monkeypatch) -> Path:
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.setattr(paths, "REGISTRY", root / "registry.toml")
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(registry, "READ_BY", {f.role: "tests" for f in _files(root)})  # the copy's roles
     return root
 
 

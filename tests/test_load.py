@@ -4,6 +4,7 @@ Every DataError must name the file, the row (CSV line = pandas index + 2, header
 GeoJSON the 1-based feature number), the column, the value and the rule it breaks.
 """
 
+import datetime
 import math
 
 import geopandas as gpd
@@ -117,6 +118,37 @@ def test_bydel_missing_year():
         load.validate_bydel(df, IDS, file="bydel.csv")
     line = _problem_line(err, "bydel.csv", "file", "aar")
     assert "value 2011" in line and "year missing from the file" in line
+
+
+@pytest.mark.parametrize(
+    ("year", "rule"),
+    [
+        (2031, "a year in the future (expected 2026 or earlier)"),
+        (2017, "a year apart from the panel's years 2008–2014 (expected no gap)"),
+        (2005, "a year apart from the panel's years 2008–2014 (expected no gap)"),
+    ],
+)
+def test_panel_years_in_the_future_or_after_a_gap_are_refused(year, rule):
+    df = _bydel()
+    df.loc[3, "aar"] = year  # CSV line 5
+    with pytest.raises(DataError) as err:
+        load.check_years(df, "aar", problems := load.Problems("bydel.csv"), this_year=2026)
+        problems.raise_if_any()
+    assert str(err.value) == f"bydel.csv: 1 problem(s)\n  row 5, column 'aar', value {year}: {rule}"
+
+
+def test_panel_years_may_go_on_to_this_year():
+    df = pd.concat([_bydel(), _bydel().assign(aar=2015), _bydel().assign(aar=2016)], ignore_index=True)
+    load.check_years(df, "aar", problems := load.Problems("bydel.csv"), this_year=2026)
+    assert problems.items == []
+
+
+def test_rode_year_in_the_future_is_refused_by_the_loader():
+    df = _rode()
+    df.loc[0, "year"] = datetime.date.today().year + 1
+    with pytest.raises(DataError) as err:
+        load.validate_rode(df, ROODER, file="rode.csv")
+    assert "a year in the future" in _problem_line(err, "rode.csv", "row 2", "year")
 
 
 def test_bydel_reports_all_problems_at_once():

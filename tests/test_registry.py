@@ -1,6 +1,8 @@
 """Raw-input registry, verified fetch and verified reads (analysis.registry). Offline: tmp mirrors and
 a stubbed https opener only."""
 
+import argparse
+import dataclasses
 import hashlib
 import io
 import urllib.error
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import load, registry
+from analysis import registry
 from analysis.errors import DataError, FetchError
 from analysis.registry import RawFile
 
@@ -136,7 +138,40 @@ def test_load_registry_missing_and_unknown_fields(tmp_path):
 
 def test_committed_registry_registers_exactly_the_files_the_loaders_read():
     # an unread registered file would still change the data version; sidecars share their shapefile's role
-    assert sorted({f.role.split(".")[0] for f in registry.load_registry()}) == sorted(load.ROLES)
+    assert sorted({f.role.split(".")[0] for f in registry.load_registry()}) == sorted(registry.READ_BY)
+
+
+def _renamed(old: str, new: str) -> list[RawFile]:
+    return [dataclasses.replace(f, role=new) if f.role == old else f for f in registry.load_registry()]
+
+
+def test_a_renamed_role_is_refused_both_ways():
+    with pytest.raises(DataError) as err:
+        registry.check_roles(_renamed("kvarter", "kvarter_x"))
+    known = ", ".join(sorted(registry.READ_BY))
+    assert str(err.value) == (
+        f"data/registry.toml: role 'kvarter_x' (file geo/kvarter.geojson) is read by no loader; known roles: {known}; "
+        "no file has role 'kvarter', which analysis/load.py reads"
+    )
+
+
+def test_a_sidecar_role_needs_its_shapefile_role():
+    registry.check_roles(registry.load_registry())  # public_housing.dbf etc. belong to public_housing
+    with pytest.raises(DataError, match=r"role 'housing\.dbf' \(file [^)]+\.dbf\) is read by no loader"):
+        registry.check_roles(_renamed("public_housing.dbf", "housing.dbf"))
+
+
+def test_build_and_fetch_check_the_roles_before_anything_else(tmp_path, monkeypatch):
+    from analysis import __main__ as cli
+    from analysis import build
+
+    files = _renamed("election_2013", "election")
+    monkeypatch.setattr(registry, "load_registry", lambda path=None: files)
+    monkeypatch.setattr(registry, "fetch_all", lambda *a, **k: pytest.fail("fetched with a broken registry"))
+    with pytest.raises(DataError, match="no file has role 'election_2013', which analysis/turnout.py reads"):
+        build.fetch(tmp_path, None, False, print)
+    with pytest.raises(DataError, match="role 'election' .* is read by no loader"):
+        cli.cmd_fetch(argparse.Namespace(download=False, mirror=str(tmp_path), raw=str(tmp_path)))
 
 
 # --- verified reads --------------------------------------------------------------------------------
