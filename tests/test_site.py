@@ -934,7 +934,8 @@ def test_map_data_hides_what_the_map_hides(base_url, fetch):
 
 GLOSSARY_PAGE = "book/ordliste.html"
 SKIPPED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "script", "style", "noscript", "title"}
-SKIPPED_CLASSES = {"tabel-wrap", "kort", "caption-number"}  # raw HTML tables, the interactive map
+# raw HTML tables, the interactive map, the planners' own text (raw HTML from analysis.planner_text)
+SKIPPED_CLASSES = {"tabel-wrap", "kort", "caption-number", "planners"}
 
 
 class _ArticleText(HTMLParser):
