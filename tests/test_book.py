@@ -146,3 +146,16 @@ def test_no_notebook_or_raw_data_is_committed():
     files = tracked.splitlines()
     assert not [f for f in files if f.endswith(".ipynb")]
     assert not [f for f in files if f.startswith("data/raw/")]
+
+
+def test_no_line_of_a_page_or_template_is_dropped_as_a_myst_comment():
+    """MyST drops a line that starts with '%' (a comment): a wrapped '20,2\\n% mod…' lost its text."""
+    files = [paths.ROOT / f"{p}.md" for p in book.STATIC_PAGES] + sorted(paths.TEMPLATES.glob("*.md"))
+    dropped = []
+    for f in files:
+        fenced = False
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            fenced ^= line.lstrip().startswith(("```", "~~~"))
+            if not fenced and line.lstrip().startswith("%"):
+                dropped.append(f"{f.relative_to(paths.ROOT)}:{n}: {line}")
+    assert dropped == []
