@@ -26,6 +26,16 @@ from .results import shared as res
 # --- front page ------------------------------------------------------------------------------------
 
 
+def follow_up_intro():
+    target = reference.param("targets", "target_year")
+    return display.md(
+        f"Politikken sætter konkrete mål for {target} under tre overordnede mål, og hvert områdes udviklingsplan "
+        f"sætter sine egne mål under dem. {target} er passeret, men de åbne data slutter i {res().last_year}: et "
+        f"måls status siger, om udviklingen frem til de seneste tal var på vej mod målet – ikke om målet blev nået "
+        f"i {target}."
+    )
+
+
 def policy_summary():
     pol = reference.policy()
     goals = "\n".join(f"{i}. **{g['name']}** – {g['text']}" for i, g in enumerate(pol.goals.values(), 1))

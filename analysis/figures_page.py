@@ -132,6 +132,18 @@ def six_areas():
     return display.table(pd.DataFrame(rows), caption="Andele i seneste år med data. " + wording.coverage_note(comp))
 
 
+def city_only_text():
+    """Which indicators exist for the whole city only, counted from the data: SØK indicators and
+    the others (public housing is not one of the six)."""
+    keys = indicators.city_only(res().series)["indicator"].unique()
+    soek = [reference.indicator(k) for k in keys if reference.indicator(k).soek]
+    other = [reference.indicator(k).phrase for k in keys if not reference.indicator(k).soek]
+    return display.md(
+        wording.city_only_text(len(soek), sum(i.soek for i in reference.indicators()), other)
+        + " (se {doc}`/book/rettelser`). De vises derfor kun for hele byen:"
+    )
+
+
 def city_only_table():
     city = indicators.city_only(res().series)
     latest = city[city["year"] == city.groupby("indicator")["year"].transform("max")]

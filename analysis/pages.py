@@ -337,6 +337,13 @@ class AreaPage:
             html_columns=("Status",),
         )
 
+    def policy_targets_intro(self):
+        target = reference.param("targets", "target_year")
+        return display.md(
+            f"Byens politik har desuden fælles mål for {target} for alle seks områder. De åbne data slutter i "
+            f"{self.res.last_year}, så »seneste« er det seneste år med tal, ikke {target}."
+        )
+
     def policy_targets(self):
         status = follow_up.policy_table(self.res.series, self.slug, listed_estates(self.res))
         notes = " ".join(dict.fromkeys(n for n in status["note"] if n))

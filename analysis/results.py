@@ -47,6 +47,11 @@ class Results:
         return period_text(self.series)
 
     @cached_property
+    def last_year(self) -> int:
+        """The last year with data in the socio-economic panels."""
+        return int(self.series.dropna(subset=["rate"])["year"].max())
+
+    @cached_property
     def draws(self) -> int:
         """Monte Carlo draws behind the sensitivity results."""
         return int(self.roder["n_draws"].max())

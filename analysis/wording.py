@@ -51,6 +51,14 @@ PLAN_STATUS = {"udkast": "Udkast", "vedtaget": "Vedtaget"}
 INITIATIVE_STATUS = {"planlagt": "Planlagt", "i gang": "I gang", "afsluttet": "Afsluttet"}
 
 
+NUMBER_WORDS = ["nul", "én", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti"]
+
+
+def number_word(n: int) -> str:
+    """A small count in words, as Danish text writes it ('tre'); from 11 in digits."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else fmt.number(n)
+
+
 def join_da(items: list[str]) -> str:
     """ "a", "a og b", "a, b og c"."""
     items = list(items)
@@ -238,6 +246,14 @@ def measure_text(kind: str, name: str) -> str:
     if kind == "supplied":
         return f"{name} (leveres af forvaltningen)"
     return name
+
+
+def city_only_text(soek: int, of: int, others: list[str]) -> str:
+    """'Tre af de seks SØK-indikatorer og andelen af almene boliger findes … kun i en fil med bydelstal'."""
+    subject = f"{number_word(soek).capitalize()} af de {number_word(of)} SØK-indikatorer"
+    if others:
+        subject += " samt " + join_da(others)
+    return f"{subject} findes i de åbne data kun i en fil med bydelstal, som fordeler tallene forkert på bydelene"
 
 
 def plan_in_brief(status: str, goals: int, targets: int, counts: str) -> str:

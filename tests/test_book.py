@@ -2,6 +2,7 @@
 and the committed area membership."""
 
 import ast
+import re
 
 import jupytext
 import pandas as pd
@@ -159,3 +160,14 @@ def test_no_line_of_a_page_or_template_is_dropped_as_a_myst_comment():
             if not fenced and line.lstrip().startswith("%"):
                 dropped.append(f"{f.relative_to(paths.ROOT)}:{n}: {line}")
     assert dropped == []
+
+
+def test_templates_write_no_data_year_by_hand():
+    """The years of the data come from the data ('slutter i 2014' was written into two templates)."""
+    hand = []
+    for f in sorted(paths.TEMPLATES.glob("*.md")):
+        for cell in jupytext.reads(f.read_text(encoding="utf-8"), fmt="md:myst").cells:
+            if cell.cell_type == "markdown":
+                sentences = re.split(r"(?<=[.:])\s", cell.source)
+                hand += [f"{f.name}: {s}" for s in sentences if re.search(r"\bdata\b.*\b20\d\d\b", s)]
+    assert hand == []

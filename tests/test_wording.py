@@ -56,3 +56,9 @@ def test_plan_in_brief_does_not_count_zero_goals():
     )
     expected = "Planen (vedtaget) har 2 mål med 3 delmål: 1 nået, 2 grå."
     assert wording.plan_in_brief("vedtaget", 2, 3, "1 nået, 2 grå") == expected
+
+
+def test_city_only_sentence_counts_soek_indicators_apart_from_public_housing():
+    text = wording.city_only_text(3, 6, ["andelen af almene boliger"])
+    assert text.startswith("Tre af de seks SØK-indikatorer samt andelen af almene boliger findes")
+    assert wording.number_word(1) == "én" and wording.number_word(12) == "12"
