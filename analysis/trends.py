@@ -102,6 +102,17 @@ def theil_sen(
     }
 
 
+def direction(slope: float, low: float, high: float, materiality: float | None = None) -> str:
+    """The book's one trend rule: "up" or "down" only when the Theil–Sen interval excludes 0 and the
+    slope is at least ``materiality`` points a year (method.toml [trends]); else "unclear"."""
+    floor = reference.param("trends", "materiality") if materiality is None else materiality
+    if pd.isna(slope) or pd.isna(low) or pd.isna(high):
+        return "unclear"
+    if min(low, high) <= 0 <= max(low, high) or abs(slope) < floor:
+        return "unclear"
+    return "up" if slope > 0 else "down"
+
+
 def trend_class(slope: float, low: float, high: float, gap: float, materiality: float | None = None) -> str:
     """Direction of the distance |gap| between area and rest, from the Theil–Sen slope of the gap
     (area − rest, pp per year) and its interval: "grows" or "shrinks" only when the interval
@@ -109,12 +120,10 @@ def trend_class(slope: float, low: float, high: float, gap: float, materiality: 
     otherwise "unclear" — never "stable": with 7 yearly points that is absence of evidence.
     ``gap`` (e.g. the mean gap) tells on which side of the rest of the city the area lies.
     """
-    floor = reference.param("trends", "materiality") if materiality is None else materiality
-    if pd.isna(slope) or pd.isna(low) or pd.isna(high) or pd.isna(gap) or gap == 0:
+    way = direction(slope, low, high, materiality)
+    if way == "unclear" or pd.isna(gap) or gap == 0:
         return "unclear"
-    if min(low, high) <= 0 <= max(low, high) or abs(slope) < floor:
-        return "unclear"
-    return "grows" if np.sign(slope) == np.sign(gap) else "shrinks"
+    return "grows" if (way == "up") == (gap > 0) else "shrinks"
 
 
 # --- an area's trends from the prepared series -----------------------------------------------------
@@ -193,8 +202,12 @@ def relative_income(income: pd.DataFrame) -> pd.DataFrame:
     return b
 
 
+VERDICTS = {"up": "rising", "down": "falling", "unclear": "unclear"}
+
+
 def income_slopes(rel: pd.DataFrame, y0: int, y1: int) -> pd.DataFrame:
-    """Theil–Sen slope of each bydel's relative income over y0–y1 (index points per year)."""
+    """Theil–Sen slope of each bydel's relative income over y0–y1 (index points per year), judged by
+    the book's one trend rule (direction)."""
     rows = []
     for nr, g in rel[(rel["year"] >= y0) & (rel["year"] <= y1)].groupby("bydel_nr"):
         ts = theil_sen(g["year"], g["relative"])
@@ -206,7 +219,7 @@ def income_slopes(rel: pd.DataFrame, y0: int, y1: int) -> pd.DataFrame:
                 "slope": ts["slope"],
                 "low": ts["low"],
                 "high": ts["high"],
-                "verdict": "falling" if ts["high"] < 0 else "rising" if ts["low"] > 0 else "unclear",
+                "verdict": VERDICTS[direction(ts["slope"], ts["low"], ts["high"])],
             }
         )
     return pd.DataFrame(rows)

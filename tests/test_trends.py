@@ -210,3 +210,15 @@ def test_trend_text_groups_the_indicators_that_share_a_verdict():
     grows, unclear = text.split(". For ")
     assert grows.startswith("For lav indkomst og lav/ingen uddannelse: afstanden er vokset")
     assert unclear.startswith("ikke-vestlig herkomst viser tallene ingen klar ændring")
+
+
+def test_relative_income_is_judged_by_the_one_trend_rule():
+    """A bydel whose relative income rises 0.08 index points a year, every year, has a tight
+    interval above 0 but a slope under the materiality of 0.1: no clear change, as on every page."""
+    years = range(2000, 2012)
+    rel = pd.DataFrame(
+        [{"bydel_nr": 1, "year": y, "relative": 100 + 0.08 * (y - 2000)} for y in years]
+        + [{"bydel_nr": 2, "year": y, "relative": 100 + 0.5 * (y - 2000)} for y in years]
+    )
+    verdicts = trends.income_slopes(rel, 2000, 2011).set_index("bydel_nr")["verdict"]
+    assert verdicts.to_dict() == {1: "unclear", 2: "rising"}
