@@ -72,7 +72,7 @@ def area_list():
             lines.append(
                 f"- {{doc}}`{a.name} </book/chapters/omraader/{a.slug}>` – {m['roder']} roder, "
                 f"{fmt.number(m['beboere'])} beboere ({reference.delineation().baseline_year}); "
-                f"plan: {wording.PLAN_STATUS[p.status].lower()}, {len(p.goals)} mål"
+                f"plan: {wording.PLAN_STATUS[p.status].lower()}, {wording.goals_text(p)}"
             )
         lines.append("")
     lines.append(
@@ -115,7 +115,7 @@ def area_goals(areas=None):
         out.append(
             display.md(
                 f"**{{doc}}`{a.name} </book/chapters/omraader/{a.slug}>`** – {wording.PLAN_STATUS[p.status].lower()}, "
-                f"{len(p.goals)} mål, {len(status)} delmål ({tables.status_counts(status['status']) or 'ingen'})."
+                f"{wording.goals_text(p)}, {len(status)} delmål ({tables.status_counts(status['status']) or 'ingen'})."
             )
         )
         if len(status):

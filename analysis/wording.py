@@ -256,6 +256,14 @@ def city_only_text(soek: int, of: int, others: list[str]) -> str:
     return f"{subject} findes i de åbne data kun i en fil med bydelstal, som fordeler tallene forkert på bydelene"
 
 
+def goals_text(plan) -> str:
+    """How many goals a plan has, the same on every page: its goals in the data part, else the goals
+    its published plan names ('4 mål, endnu uden delmål')."""
+    if plan.goals or not plan.published_goals:
+        return f"{len(plan.goals)} mål"
+    return f"{len(plan.published_goals)} mål, endnu uden delmål"
+
+
 def plan_in_brief(status: str, goals: int, targets: int, counts: str) -> str:
     """The plan in one sentence for "Kort fortalt", e.g. "Planen (vedtaget) har 3 mål med 5 delmål: …"."""
     if not goals:

@@ -62,3 +62,11 @@ def test_city_only_sentence_counts_soek_indicators_apart_from_public_housing():
     text = wording.city_only_text(3, 6, ["andelen af almene boliger"])
     assert text.startswith("Tre af de seks SØK-indikatorer samt andelen af almene boliger findes")
     assert wording.number_word(1) == "én" and wording.number_word(12) == "12"
+
+
+def test_a_plan_with_only_its_published_goals_counts_them_on_every_page():
+    from analysis.plan_format import Plan
+
+    named = Plan("noerrebro", "P", "udkast", "V", (), published_goals=(("Et levende Nørrebro", 3),) * 4)
+    assert wording.goals_text(named) == "4 mål, endnu uden delmål"
+    assert wording.goals_text(Plan("noerrebro", "P", "udkast", "V", ())) == "0 mål"
