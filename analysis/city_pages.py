@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from . import (
@@ -86,11 +88,18 @@ def area_list():
 # --- targets ---------------------------------------------------------------------------------------
 
 
+@functools.cache
+def policy_statuses() -> dict[str, pd.DataFrame]:
+    """The policy targets' status for the whole city ("alle") and each area: what the targets page's
+    table and its sentences both read."""
+    listed = listed_estates(res())
+    return {s: follow_up.policy_table(res().series, s, listed) for s in ["alle", *(a.slug for a in reference.areas())]}
+
+
 def policy_status_table():
     pol = reference.policy()
-    listed = listed_estates(res())
-    status = {a.slug: follow_up.policy_table(res().series, a.slug, listed) for a in reference.areas()}
-    city = follow_up.policy_table(res().series, "alle", listed)
+    status = policy_statuses()
+    city = status["alle"]
     rows = []
     for i, t in enumerate(pol.targets):
         row = {
@@ -102,6 +111,14 @@ def policy_status_table():
         rows.append(row)
     cols = ("Hele byen / alle seks", *(a.name for a in reference.areas()))
     return display.table(pd.DataFrame(rows), caption="Status for politikkens mål pr. område", html_columns=cols)
+
+
+def _why_no_data(target, status: dict[str, pd.DataFrame]) -> str:
+    """Why a policy target has no figures: the status rule's note for a target measured by a proxy
+    in the open data, else its source, which has not published the figures."""
+    i = reference.policy().targets.index(target)
+    notes = [n for s in status.values() if (n := s.iloc[i].get("note"))]
+    return notes[0] if target.indicator and notes else f"*{wording.unpublished_source(target.measured_by)}*"
 
 
 def area_goals(areas=None):
@@ -128,9 +145,7 @@ def area_goals(areas=None):
                     "Status": [wording.status_badge(s) for s in status["status"]],
                 }
             )
-            out.append(
-                display.table(t, caption=f"{a.name}: planens mål", html_columns=("Status",))
-            )
+            out.append(display.table(t, caption=f"{a.name}: planens mål", html_columns=("Status",)))
     return out
 
 
@@ -139,13 +154,30 @@ def status_legend():
 
 
 def no_open_data():
+    """The targets the table shows without data anywhere, and those it shows for only some columns,
+    counted from the same statuses as the table."""
     pol = reference.policy()
-    missing = [t for t in pol.targets if t.indicator is None and t.type != "count"]
-    return display.md(
-        f"**{len(missing)} af {len(pol.targets)} mål kan ikke følges med åbne data.** De måles med kilder, "
-        "som ikke er offentliggjort som data, og vises derfor som manglende i stedet for at blive gættet:\n\n"
-        + "\n".join(f"- {t.text} – *{t.measured_by}*" for t in missing)
-    )
+    status = policy_statuses()
+    has_data = [[s.iloc[i]["status"] != "no-data" for s in status.values()] for i in range(len(pol.targets))]
+    nowhere = [t for t, d in zip(pol.targets, has_data, strict=True) if not any(d)]
+    names = ["hele byen / alle seks", *(a.name for a in reference.areas())]
+    partly = [
+        (t, [n for n, ok in zip(names, d, strict=True) if not ok])
+        for t, d in zip(pol.targets, has_data, strict=True)
+        if any(d) and not all(d)
+    ]
+    lines = [
+        f"**{len(nowhere)} af {len(pol.targets)} mål kan hverken følges for områderne eller for hele byen med "
+        "åbne data.** De vises som manglende i stedet for at blive gættet:\n",
+        *(f"- {t.text} – {_why_no_data(t, status)}" for t in nowhere),
+    ]
+    if partly:
+        lines += [
+            f"\n{wording.number_word(len(partly), neuter=True).capitalize()} mål kan kun følges i nogle af "
+            "tabellens kolonner:\n",
+            *(f"- {t.text} – ingen tal for {wording.join_da(missing)}" for t, missing in partly),
+        ]
+    return display.md("\n".join(lines))
 
 
 # --- waves -----------------------------------------------------------------------------------------

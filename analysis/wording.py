@@ -54,8 +54,11 @@ INITIATIVE_STATUS = {"planlagt": "Planlagt", "i gang": "I gang", "afsluttet": "A
 NUMBER_WORDS = ["nul", "én", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti"]
 
 
-def number_word(n: int) -> str:
-    """A small count in words, as Danish text writes it ('tre'); from 11 in digits."""
+def number_word(n: int, neuter: bool = False) -> str:
+    """A small count in words, as Danish text writes it ('tre'; one is 'ét' before a neuter noun
+    such as 'mål'); from 11 in digits."""
+    if n == 1 and neuter:
+        return "ét"
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else fmt.number(n)
 
 
@@ -254,6 +257,14 @@ def city_only_text(soek: int, of: int, others: list[str]) -> str:
     if others:
         subject += " samt " + join_da(others)
     return f"{subject} findes i de åbne data kun i en fil med bydelstal, som fordeler tallene forkert på bydelene"
+
+
+def unpublished_source(measured_by: str) -> str:
+    """A target's source, saying what is not published: the SØK is open data, its measure of a
+    target such as the resident mix is not."""
+    if measured_by == "Det Socioøkonomiske Københavnerkort":
+        return f"{measured_by} (opgørelsen for dette mål er ikke offentliggjort)"
+    return measured_by
 
 
 def goals_text(plan) -> str:

@@ -121,3 +121,19 @@ def test_truncated_extract_gives_no_headline_figures_for_the_cut_year(tmp_path):
         inputs = pipeline.load_inputs(raw)
     assert 2014 not in set(inputs.rode_obs["year"])
     assert any(note.startswith("2014: for få roder") for note in inputs.notes)
+
+
+def test_the_targets_page_counts_the_targets_without_data_as_its_table_shows_them(built_site):
+    """'N af 11 mål kan hverken følges …' counts the rows of the status table that show no data in
+    any column (it said 7 where the table showed 8 and 9)."""
+    import re
+
+    from bs4 import BeautifulSoup
+
+    from analysis import city_pages, wording
+
+    table = BeautifulSoup(city_pages.policy_status_table().data, "html.parser")
+    rows = [[td.get_text() for td in tr.find_all("td")[1:]] for tr in table.tbody.find_all("tr")]
+    empty = sum(all(c == wording.STATUS_LABELS["no-data"] for c in r) for r in rows)
+    said = re.match(r"\*\*(\d+) af (\d+) mål", city_pages.no_open_data().data)
+    assert (int(said.group(1)), int(said.group(2))) == (empty, len(rows)) and empty == 8
