@@ -46,7 +46,7 @@ def turnout(rows: pd.DataFrame, city) -> pd.DataFrame:
             "Stemmeberettigede": t["eligible"].map(fmt.number),
             "Afgivne stemmer": t["voted"].map(fmt.number),
             "Valgdeltagelse": (100 * t["voted"] / t["eligible"]).map(fmt.percent),
-            "Andel af beboerne, der bor i området": share.where(t["name"] != city["name"]).map(fmt.percent),
+            "Af afstemningsområdets beboere bor i området": share.where(t["name"] != city["name"]).map(fmt.percent),
             "Regnes med": t["assigned"].map({True: "ja", False: "nej"}).fillna(""),
         }
     )

@@ -208,12 +208,16 @@ def turnout_text(area: str, rows: pd.DataFrame, city) -> str:
         )
     rate = 100 * counted["voted"].sum() / counted["eligible"].sum()
     covered = 100 * counted["residents_in_area"].sum() / rows["residents_in_area"].sum()
+    one = len(counted) == 1
+    these = "det afstemningsområde, der" if one else "de afstemningsområder, der"
+    there = "det" if one else "dem"
     return (
         f"Ved kommunalvalget i november 2013 stemte {fmt.percent(rate)} af de stemmeberettigede i "
-        f"{join_da(counted['name'].tolist())}, de afstemningsområder, der overvejende ligger i {area}, mod "
-        f"{fmt.percent(100 * city.voted / city.eligible)} i hele København. De rummer {fmt.percent(covered)} af "
-        f"områdets beboere. {rule} Valgdeltagelsen er et almindeligt mål for, hvor meget beboerne deltager i "
-        "byens demokrati."
+        f"{join_da(counted['name'].tolist())}, {these} overvejende ligger i {area}, mod "
+        f"{fmt.percent(100 * city.voted / city.eligible)} i hele København. {fmt.percent(covered)} af områdets "
+        f"beboere bor i {there} (tabellen viser det omvendte: hvor stor en del af hvert afstemningsområdes "
+        f"beboere, der bor i området). {rule} Valgdeltagelsen er et almindeligt mål for, hvor meget beboerne "
+        "deltager i byens demokrati."
     )
 
 

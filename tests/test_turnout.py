@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from analysis import load, paths, turnout, wording
+from analysis import load, paths, tables, turnout, wording
 from analysis.errors import DataError
 
 CRS = load.AREA_CRS
@@ -56,7 +56,10 @@ def test_area_turnout_by_hand():
     text = wording.turnout_text("A", t[t["slug"] == "a"], city.iloc[0])
     # the polling areas named by residents in the area, most first; percentages with a no-break space
     assert "stemte 62,9\xa0% af de stemmeberettigede i P2 og P1" in text
-    assert "De rummer 100,0\xa0% af områdets beboere" in text
+    assert "100,0\xa0% af områdets beboere bor i dem" in text
+    # the table's share is the other way round: P1's residents in the area, 300 of 400
+    table = tables.turnout(t[t["slug"] == "a"], city.reset_index().iloc[0])
+    assert table.set_index("Afstemningsområde").loc["P1", "Af afstemningsområdets beboere bor i området"] == "75,0\xa0%"
 
 
 def test_half_the_residents_is_enough_and_an_area_without_a_polling_area_says_so():
@@ -113,3 +116,12 @@ def test_registered_election_adds_up_to_the_totals_at_the_top_of_the_file():
     out = turnout.load_election_2013(paths.RAW)
     assert len(out) == 50
     assert (out["eligible"].sum(), out["voted"].sum()) == (460_449, 281_821)
+
+
+def test_one_polling_area_is_named_in_the_singular():
+    t = turnout.area_turnout(
+        _polling(), _roder(), _obs([100, 300, 400]), MEMBERS[MEMBERS["rode_nr"] != 2], majority=0.5
+    )
+    city = t[t["slug"] == turnout.CITY].iloc[0]
+    text = wording.turnout_text("A", t[t["slug"] == "a"], city)
+    assert "i P2, det afstemningsområde, der overvejende ligger i A" in text and "de afstemningsområder" not in text
