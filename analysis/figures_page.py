@@ -104,16 +104,8 @@ def policy_ratios():
 
 
 def policy_ratios_text():
-    t = indicators.policy_ratios(res().series, reference.delineation().baseline_year).dropna(subset=["reproduced"])
-    between = t[(t["bydele"] <= t["published"]) & (t["published"] <= t["reproduced"])]["label"].str.lower().tolist()
-    return display.md(
-        "Politikken skriver fx, at når der i resten af byen er to borgere med kort eller ingen uddannelse, så er der "
-        "tre i de udsatte byområder. Forskellen har en klar retning: afgrænsningen her udvælger netop de roder, der "
-        "ligger højt på de samme indikatorer, og giver derfor større forhold, end når alle roder i områdernes bydele "
-        "regnes med. Politikken offentliggjorde ikke sine grænser; for "
-        f"{wording.join_da(between) or 'ingen af indikatorerne'} ligger dens tal mellem de to. Andelen uden for "
-        "arbejdsmarkedet kan ikke beregnes for områderne: den findes kun for hele byen."
-    )
+    t = indicators.policy_ratios(res().series, reference.delineation().baseline_year)
+    return display.md(wording.policy_ratios_text(t))
 
 
 def six_areas():

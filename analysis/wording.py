@@ -255,6 +255,35 @@ def measure_text(kind: str, name: str) -> str:
     return name
 
 
+def policy_ratios_text(t: pd.DataFrame) -> str:
+    """How the policy's ratios compare with the two reproduced ones (indicators.policy_ratios): an
+    explanation for the indicators whose published ratio lies between them, and an honest 'we
+    cannot tell' for those where it lies outside both."""
+    known = t.dropna(subset=["reproduced"])
+    low, high = known[["bydele", "reproduced"]].min(axis=1), known[["bydele", "reproduced"]].max(axis=1)
+    names = known["indicator"].map(lambda k: reference.indicator(k).phrase)
+    between = names[(low <= known["published"]) & (known["published"] <= high)].tolist()
+    outside = names[(known["published"] < low) | (known["published"] > high)].tolist()
+    text = (
+        "Politikken skriver fx, at når der i resten af byen er to borgere med kort eller ingen uddannelse, så er "
+        "der tre i de udsatte byområder. Afgrænsningen her udvælger netop de roder, der ligger højt på de samme "
+        "indikatorer, og giver derfor større forhold, end når alle roder i områdernes bydele regnes med. "
+        "Politikken offentliggjorde ikke sine grænser"
+    )
+    text += (
+        f"; for {join_da(between)} ligger dens tal mellem de to, som afgrænsningen kan forklare." if between else "."
+    )
+    if outside:
+        text += (
+            f" For {join_da(outside)} ligger politikkens tal uden for begge beregninger, og det kan afgrænsningen "
+            "ikke forklare: politikken kan have brugt en anden definition eller et andet år, som den ikke oplyser."
+        )
+    missing = [reference.indicator(k).phrase for k in t.loc[t["reproduced"].isna(), "indicator"]]
+    if missing:
+        text += f" {join_da(missing).capitalize()} kan ikke beregnes for områderne: den findes kun for hele byen."
+    return text
+
+
 def city_only_text(soek: int, of: int, others: list[str]) -> str:
     """'Tre af de seks SØK-indikatorer og andelen af almene boliger findes … kun i en fil med bydelstal'."""
     subject = f"{number_word(soek).capitalize()} af de {number_word(of)} SØK-indikatorer"

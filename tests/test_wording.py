@@ -70,3 +70,25 @@ def test_a_plan_with_only_its_published_goals_counts_them_on_every_page():
     named = Plan("noerrebro", "P", "udkast", "V", (), published_goals=(("Et levende Nørrebro", 3),) * 4)
     assert wording.goals_text(named) == "4 mål, endnu uden delmål"
     assert wording.goals_text(Plan("noerrebro", "P", "udkast", "V", ())) == "0 mål"
+
+
+def test_policy_ratios_are_explained_only_where_the_delineation_explains_them():
+    """2010: education 1.50 lies between 1.35 (bydele) and 1.71 (areas), origin 3.00 between 2.36 and
+    3.62, but income 1.25 lies above both 1.11 and 1.19: the delineation cannot explain that."""
+    import pandas as pd
+
+    t = pd.DataFrame(
+        {
+            "indicator": ["low_education", "outside_labour", "low_income", "non_western"],
+            "published": [1.5, 1.25, 1.25, 3.0],
+            "reproduced": [1.71, None, 1.19, 3.62],
+            "bydele": [1.35, None, 1.11, 2.36],
+        }
+    )
+    text = wording.policy_ratios_text(t)
+    assert (
+        "for andelen uden uddannelse ud over grundskolen og andelen med ikke-vestlig herkomst ligger dens tal "
+        "mellem de to" in text
+    )
+    assert "For andelen med lav indkomst ligger politikkens tal uden for begge beregninger" in text
+    assert "Andelen uden for arbejdsmarkedet kan ikke beregnes for områderne" in text
