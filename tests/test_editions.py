@@ -81,3 +81,21 @@ def test_prose_is_the_text_readers_see(tmp_path):
     nbformat.write(nb, tmp_path / "c.ipynb")
     # whitespace (also the no-break space before %) is normalised to single spaces
     assert editions.prose(tmp_path / "c.ipynb") == "## Udvikling Nørrebro: områdets roder. 24,3 %"
+
+
+def test_a_published_edition_is_never_rewritten():
+    """An edition is what was published: each editions/<n>.json is byte for byte the file as it was
+    first committed (a correction is a new edition, never an edit of an old one)."""
+    import subprocess
+
+    from analysis import paths
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout
+
+    for path in editions.edition_files():
+        rel = path.relative_to(paths.ROOT).as_posix()
+        added = git("log", "--diff-filter=A", "--format=%H", "--", rel).split()
+        if not added:
+            continue  # not committed yet: `make publish` has just written it
+        assert path.read_text(encoding="utf-8") == git("show", f"{added[-1]}:{rel}"), f"{rel} was rewritten"
