@@ -38,6 +38,7 @@ FORMS: dict[str, tuple[str, ...]] = {
     "Diskretionering": ("diskretionering", "diskretioneringen", "diskretioneret", "diskretionerede"),
     "Forspring": ("forspring", "forspringet"),
     "Følsomhedsanalyse": ("følsomhedsanalyse", "følsomhedsanalysen", "følsomhedsanalyser"),
+    "Ikke-vestlig herkomst": ("ikke-vestlig herkomst",),
     "Indeks (København = 100)": ("indeks", "indekset", "indeks 100"),
     "Konfidensinterval": (
         "konfidensinterval",
@@ -50,6 +51,7 @@ FORMS: dict[str, tuple[str, ...]] = {
         "95 %-konfidensinterval",
         "95 %-konfidensintervallet",
     ),
+    "Lav indkomst": ("lav indkomst",),
     "Local Moran's I": ("Local Moran's I", "Local Moran’s I"),
     "Medianrang": ("medianrang", "medianrangen"),
     "Procentpoint": ("procentpoint",),

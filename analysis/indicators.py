@@ -177,6 +177,7 @@ def area_comparison(series: pd.DataFrame, slug: str) -> pd.DataFrame:
                 "label": ind.name,
                 "year": year,
                 "soek": ind.soek,
+                "neutral": ind.neutral,  # origin: composition, neither a problem nor a potential
                 "area": at["area"],
                 "rest": at["rest"],
                 "city": at["city"],

@@ -79,7 +79,7 @@ class AreaPage:
 
     def in_brief(self):
         """Three or four plain sentences and the headline figures, with the trend verdicts."""
-        top = self.comp.sort_values("index", ascending=False).iloc[0]
+        top = wording.problem_indicators(self.comp).sort_values("index", ascending=False).iloc[0]
         lines = [
             f"{self.area.name} har {fmt.number(self.roder['residents'].sum())} beboere "
             f"({reference.delineation().baseline_year}). Størst er forskellen til resten af byen for "
@@ -161,11 +161,17 @@ class AreaPage:
             ),
         ]
 
+    def residents(self):
+        origin = self.comp.set_index("indicator").loc["non_western"]
+        base = reference.delineation().baseline_year
+        text = wording.residents_text(self.area.name, self.roder["residents"].sum(), base, origin)
+        return display.md(f"**Beboerne.** {text}")
+
     def problems(self):
         return display.md(wording.problem_text(self.comp))
 
     def index_chart(self):
-        bars = self.comp[self.comp["soek"]].sort_values("index", ascending=False)
+        bars = wording.problem_indicators(self.comp).sort_values("index", ascending=False)
         top = bars.iloc[0]
         return display.figure(
             charts.index_bars(bars, f"Højest: {top['label'].lower()}, indeks {fmt.index(top['index'])}"),
@@ -178,7 +184,7 @@ class AreaPage:
         )
 
     def problem_map(self):
-        top = self.comp.sort_values("index", ascending=False).iloc[0]
+        top = wording.problem_indicators(self.comp).sort_values("index", ascending=False).iloc[0]
         col = f"index_{top['indicator']}"
         base = reference.delineation().baseline_year
         geom = self.res.areas[self.res.areas["slug"] == self.slug]

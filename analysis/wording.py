@@ -40,8 +40,9 @@ TREND_WORDS = {
     ("shrinks", "behind"): "Afstanden er blevet mindre",
     ("grows", "ahead"): "Forspringet er vokset",
     ("shrinks", "ahead"): "Forspringet er blevet mindre",
-    ("grows", "neutral"): "Afstanden er vokset",
-    ("shrinks", "neutral"): "Afstanden er blevet mindre",
+    # origin describes who lives there: the difference is described, never judged
+    ("grows", "neutral"): "Forskellen er vokset",
+    ("shrinks", "neutral"): "Forskellen er blevet mindre",
 }
 NO_CLEAR_CHANGE = "Ingen klar ændring"
 
@@ -104,9 +105,16 @@ _PROBLEM_SENTENCES = [
 ]
 
 
+def problem_indicators(comp: pd.DataFrame) -> pd.DataFrame:
+    """The SØK indicators that can be problems or potentials: all but origin (neutral), which
+    describes the residents and is shown under "Beboerne"."""
+    return comp[comp["soek"] & ~comp["neutral"]]
+
+
 def problem_text(comp: pd.DataFrame) -> str:
     """Sentences on the SØK indicators where the area lies clearly above the city, largest first."""
-    above = comp[comp["soek"] & (comp["index"] > reference.param("problems", "above_city"))]
+    soek = problem_indicators(comp)
+    above = soek[soek["index"] > reference.param("problems", "above_city")]
     above = above.sort_values("index", ascending=False)
     if above.empty:
         return "Området ligger ikke markant over byens niveau på nogen af SØK-indikatorerne i det seneste år."
@@ -132,7 +140,7 @@ def _figures(rows: pd.DataFrame) -> list[str]:
 
 def potential_text(comp: pd.DataFrame) -> str:
     """Where the area is at the city level or below it."""
-    soek = comp[comp["soek"]]
+    soek = problem_indicators(comp)
     low, high = reference.param("problems", "below_city"), reference.param("problems", "above_city")
     better = soek[soek["index"] < low].sort_values("index")
     level = soek[soek["index"].between(low, high)].sort_values("index")
@@ -218,6 +226,17 @@ def turnout_text(area: str, rows: pd.DataFrame, city) -> str:
         f"beboere bor i {there} (tabellen viser det omvendte: hvor stor en del af hvert afstemningsområdes "
         f"beboere, der bor i området). {rule} Valgdeltagelsen er et almindeligt mål for, hvor meget beboerne "
         "deltager i byens demokrati."
+    )
+
+
+def residents_text(area: str, residents: int, year: int, origin) -> str:
+    """Who lives in the area, neutrally: residents and the share with non-western origin (a row
+    of area_comparison), which is never counted as a problem or judged better or worse."""
+    return (
+        f"{area} havde {fmt.number(residents)} beboere i {year}. {fmt.percent(origin.area)} af dem havde "
+        f"ikke-vestlig herkomst mod {fmt.percent(origin.rest)} i resten af byen ({origin.year}). Herkomst "
+        "beskriver, hvem der bor i området. Bogen regner den ikke som et problem og vurderer ikke, om en "
+        "højere eller lavere andel er bedre eller værre."
     )
 
 

@@ -8,7 +8,8 @@ from analysis import wording
 def _comp(rows: list[tuple[str, bool, float, float, float]]) -> pd.DataFrame:
     """An area comparison: label, SØK indicator?, area %, rest %, city % (index = area / city)."""
     comp = pd.DataFrame(rows, columns=["label", "soek", "area", "rest", "city"])
-    return comp.assign(index=100 * comp["area"] / comp["city"], ratio_rest=comp["area"] / comp["rest"])
+    neutral = comp["label"] == "Ikke-vestlig herkomst"  # origin describes the residents (indicators.toml)
+    return comp.assign(index=100 * comp["area"] / comp["city"], ratio_rest=comp["area"] / comp["rest"], neutral=neutral)
 
 
 COMP = _comp(
@@ -22,12 +23,21 @@ COMP = _comp(
 
 
 def test_problem_text_names_the_soek_indicators_above_the_city_largest_first():
-    text = wording.problem_text(COMP)
+    text = wording.problem_text(COMP.assign(neutral=False))  # were origin a problem: largest first
     first, second = text.split(". Dernæst kommer ")
     assert first.startswith("Størst er forskellen for ikke-vestlig herkomst: 50,0\xa0% i området mod 18,0\xa0%")
     assert first.endswith("andelen er 2,8 gange så høj")
     assert second.startswith("lav indkomst, hvor området ligger på 39,0\xa0%")
     assert "uddannelse" not in text and "almene" not in text
+
+
+def test_origin_is_never_a_problem_nor_a_potential():
+    """Origin has the largest index (250), but it describes the residents: the problems start with
+    income, and origin is no potential where it is low either."""
+    text = wording.problem_text(COMP)
+    assert text.startswith("Størst er forskellen for lav indkomst: 39,0\xa0%") and "herkomst" not in text
+    low_origin = COMP.assign(area=COMP["area"].where(~COMP["neutral"], 5.0))
+    assert "herkomst" not in wording.potential_text(low_origin.assign(index=100 * low_origin["area"] / 20))
 
 
 def test_problem_text_without_problems_says_so():
@@ -92,3 +102,8 @@ def test_policy_ratios_are_explained_only_where_the_delineation_explains_them():
     )
     assert "For andelen med lav indkomst ligger politikkens tal uden for begge beregninger" in text
     assert "Andelen uden for arbejdsmarkedet kan ikke beregnes for områderne" in text
+
+
+def test_a_change_in_origin_is_described_not_judged():
+    neutral = {v for (_, side), v in wording.TREND_WORDS.items() if side == "neutral"}
+    assert neutral == {"Forskellen er vokset", "Forskellen er blevet mindre"}
