@@ -91,7 +91,12 @@ def policy_status_table():
             row[a.name] = _status_cell(status[a.slug].iloc[i])
         rows.append(row)
     cols = ("Hele byen / alle seks", *(a.name for a in reference.areas()))
-    return display.table(pd.DataFrame(rows), caption="Status for politikkens mål pr. område", html_columns=cols)
+    target = reference.param("targets", "target_year")
+    caption = (
+        f"Status for politikkens mål pr. område. Regeringens liste findes også efter {target}: dens mål er "
+        f"nået eller ikke nået på listen for {target} og bedømmes også på den seneste liste"
+    )
+    return display.table(pd.DataFrame(rows), caption=caption, html_columns=cols)
 
 
 def _status_cell(r) -> str:
