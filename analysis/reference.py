@@ -220,9 +220,9 @@ def _list_values(target_year: int) -> dict[str, str]:
     lines = []
     for lst in ghetto_lists._data().get("list", []):
         n = ghetto_lists.stated_count(lst["year"])
-        names = ", ".join(lst["estates"]) if lst.get("estates") else ("navnene er ikke fundet" if n else "")
+        names = ", ".join(lst.get("estates", [])) or ("navnene er ikke fundet" if n else "ingen i København")
         source = f"[{lst['source']}]({lst['url']})" if lst.get("url") else lst["source"]
-        lines.append(f"- {lst['year']}: {fmt.number(n)}" + (f" ({names})" if names else "") + f". Kilde: {source}.")
+        lines.append(f"- {lst['year']}: {fmt.number(n)}" + f" ({names})" + f". Kilde: {source}.")
     return {
         "count_rule": wording.count_rule(
             t.baseline_year, ghetto_lists.stated_count(t.baseline_year), t.reduction, target_year
