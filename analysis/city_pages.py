@@ -104,13 +104,22 @@ def policy_status_table():
     for i, t in enumerate(pol.targets):
         row = {
             "Mål 2020": t.text + (" (stedfortræder)" if t.proxy else ""),
-            "Hele byen / alle seks": wording.status_badge(city.iloc[i]["status"]),
+            "Hele byen / alle seks": _status_cell(city.iloc[i]),
         }
         for a in reference.areas():
-            row[a.name] = wording.status_badge(status[a.slug].iloc[i]["status"])
+            row[a.name] = _status_cell(status[a.slug].iloc[i])
         rows.append(row)
     cols = ("Hele byen / alle seks", *(a.name for a in reference.areas()))
-    return display.table(pd.DataFrame(rows), caption="Status for politikkens mål pr. område", html_columns=cols)
+    target = reference.param("targets", "target_year")
+    caption = (
+        f"Status for politikkens mål pr. område. Regeringens liste findes også efter {target}: dens mål er "
+        f"nået eller ikke nået på listen for {target} og bedømmes også på den seneste liste"
+    )
+    return display.table(pd.DataFrame(rows), caption=caption, html_columns=cols)
+
+
+def _status_cell(r) -> str:
+    return wording.status_cell(r["status"], r["at_target_year"], r["status_latest"], r["latest_year"])
 
 
 def _why_no_data(target, status: dict[str, pd.DataFrame]) -> str:

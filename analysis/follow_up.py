@@ -79,8 +79,9 @@ def policy_table(series: pd.DataFrame, slug: str, listed: pd.DataFrame | None = 
             "proxy": t.proxy,
             **targets._empty(t.proxy_note),
         }
+        row.update(at_target=math.nan, at_target_year=None, status_latest=None)
         if t.type == "count" and listed is not None and not listed.empty:
-            row.update(_count_row(listed, slug, base))
+            row.update(_count_row(listed, slug, t))
         elif t.indicator and t.type == "floor":
             s = _indicator_series(series, "alle", t.indicator, "city").set_index("year")
             now = int(s.index.max())
@@ -113,35 +114,35 @@ def _wilson(x: float, n: float) -> tuple[float, float]:
     return 100 * lo, 100 * hi
 
 
-def _count_row(listed: pd.DataFrame, slug: str, base: int) -> dict:
-    """Estates on the government's list: the first list from the policy's base year on against the
-    list of the target year (or the last list before it)."""
-    counts = counts_by_year(listed, slug)
-    target = targets.years().target
-    after, before = counts[counts.index >= base], counts[counts.index <= target]
+def _count_row(listed: pd.DataFrame, slug: str, t: reference.Target) -> dict:
+    """Areas on the government's list, by the one rule (targets.toml, the count target; the method
+    page states it with :func:`wording.count_rule`): the list of the target's baseline year against
+    the last list published by the end of the target year (met or missed), and the latest list beside
+    it, judged by the same goal."""
+    from . import ghetto_lists, wording
+
+    counts = ghetto_lists.counts(listed, slug)
+    base_year, target = t.baseline_year or targets.years().base, targets.years().target
+    known = counts.dropna()
+    after, before = known[known.index >= base_year], known[known.index <= target]
     if after.empty or before.empty:
         return {"status": "grey", "note": "ingen liste i perioden"}
-    y0, y1 = int(after.index.min()), int(before.index.max())
-    res = targets.count_status(counts[y0], counts[y1], y1, 0.5)
-    note = (
-        f"Regeringens liste for {base} er ikke fundet; udgangspunktet er listen for {y0}. " if y0 != base else ""
-    ) + (
-        "Kriterierne for listen blev ændret i 2013/14 og 2018, så antallene er ikke helt sammenlignelige. "
-        f"Seneste liste: {int(counts.index.max())} med {int(counts.iloc[-1])} områder."
-    )
-    status = res["status"] if counts[y0] > 0 else "grey"
+    y0, yt, yl = int(after.index.min()), int(before.index.max()), int(known.index.max())
+    goal = (1 - t.reduction) * known[y0]
+    at_target = targets.count_status(known[y0], known[yt], yt, t.reduction)["status"]
+    latest = targets.count_status(known[y0], known[yl], yl, t.reduction)["status"]
     return {
-        "baseline": float(counts[y0]),
+        "baseline": float(known[y0]),
         "baseline_year": y0,
-        "latest": float(counts[y1]),
-        "latest_year": y1,
-        "goal_value": counts[y0] * 0.5,
-        "status": status,
+        "at_target": float(known[yt]),
+        "at_target_year": yt,
+        "latest": float(known[yl]),
+        "latest_year": yl,
+        "goal_value": goal,
+        "status": at_target,
+        "status_latest": latest,
         "unit": "antal",
-        "note": note,
+        "note": wording.count_note(
+            known, base_year, y0, yt, yl, goal, at_target, latest, stated=ghetto_lists.stated_count(base_year)
+        ),
     }
-
-
-def counts_by_year(listed: pd.DataFrame, slug: str) -> pd.Series:
-    d = listed if slug == "alle" else listed[listed["slug"] == slug]
-    return d.groupby("year")["estate"].nunique().reindex(sorted(listed["year"].unique()), fill_value=0)

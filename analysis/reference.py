@@ -62,6 +62,8 @@ class Target:
     proxy: bool = False
     proxy_note: str = ""
     floor: float | None = None
+    baseline_year: int | None = None  # a target's own baseline, when the policy states one (the 2010 list)
+    reduction: float | None = None  # a count target: the share to be removed by the target year (0.5 = halved)
 
 
 @dataclass(frozen=True)
@@ -206,4 +208,24 @@ def substitutions() -> dict[str, str]:
         "min_residents": fmt.number(m["disclosure"]["min_residents"]),
         "min_coverage": fmt.number(100 * _read("checks.toml")["coverage_threshold"]),
         "turnout_majority": fmt.number(100 * m["turnout"]["majority"]),
+        **_list_values(m["targets"]["target_year"]),
+    }
+
+
+def _list_values(target_year: int) -> dict[str, str]:
+    """The government-list target's rule (wording.count_rule) and the lists' sources, for the method page."""
+    from . import fmt, ghetto_lists, wording
+
+    t = next(t for t in policy().targets if t.type == "count")
+    lines = []
+    for lst in ghetto_lists._data().get("list", []):
+        n = ghetto_lists.stated_count(lst["year"])
+        names = ", ".join(lst.get("estates", [])) or ("navnene er ikke fundet" if n else "ingen i København")
+        source = f"[{lst['source']}]({lst['url']})" if lst.get("url") else lst["source"]
+        lines.append(f"- {lst['year']}: {fmt.number(n)}" + f" ({names})" + f". Kilde: {source}.")
+    return {
+        "count_rule": wording.count_rule(
+            t.baseline_year, ghetto_lists.stated_count(t.baseline_year), t.reduction, target_year
+        ),
+        "list_sources": "\n".join(lines),
     }

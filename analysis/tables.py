@@ -122,6 +122,9 @@ def initiatives(goal: Goal) -> pd.DataFrame:
 
 
 def policy_targets(status: pd.DataFrame) -> pd.DataFrame:
+    """The policy's targets for an area or the city. A target with a value in the target year (the
+    government list) shows it, and its status there and at its latest value."""
+    target = targets.years().target
     return pd.DataFrame(
         {
             "Politikkens mål for 2020": status["text"] + ["" if not p else " (stedfortræder)" for p in status["proxy"]],
@@ -129,8 +132,20 @@ def policy_targets(status: pd.DataFrame) -> pd.DataFrame:
             "Udgangspunkt": [
                 _value(*v) for v in zip(status["baseline"], status["baseline_year"], status["unit"], strict=True)
             ],
+            f"I {target}": [
+                _value(*v) for v in zip(status["at_target"], status["at_target_year"], status["unit"], strict=True)
+            ],
             "Seneste": [_value(*v) for v in zip(status["latest"], status["latest_year"], status["unit"], strict=True)],
-            "Status": [wording.status_badge(s) for s in status["status"]],
+            "Status": [
+                wording.status_cell(*v)
+                for v in zip(
+                    status["status"],
+                    status["at_target_year"],
+                    status["status_latest"],
+                    status["latest_year"],
+                    strict=True,
+                )
+            ],
         }
     )
 

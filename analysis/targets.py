@@ -8,7 +8,9 @@ Statuses (keys; Danish labels in :mod:`analysis.wording`):
 
 - ``met``: the target value is reached now (an area at or better than the rest of the city on a
   "to the Copenhagen level" target; a floor met beyond its uncertainty);
-- ``green`` / ``amber`` / ``red``: on track / partly / not on track;
+- ``green`` / ``amber`` / ``red``: on track / partly / not on track (only before the target year);
+- ``missed``: the value of the target year (or a later one) is known and the target is not reached:
+  once the target year has passed, a target is met or missed, never "on track";
 - ``grey``: cannot be judged: the baseline gap is smaller than its own uncertainty, the
   uncertainty spans more than one colour, or the series cannot be projected;
 - ``no-data``: no open data (the source is named instead).
@@ -26,7 +28,7 @@ import pandas as pd
 from . import reference
 from .trends import theil_sen
 
-STATUSES = ("met", "green", "amber", "red", "grey", "no-data")
+STATUSES = ("met", "green", "amber", "red", "missed", "grey", "no-data")
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. The label text is
 # always shown too; colour is never the only carrier of the status.
@@ -35,6 +37,7 @@ STATUS_COLOURS: dict[str, str] = {
     "green": "#009E73",
     "amber": "#E69F00",
     "red": "#D55E00",
+    "missed": "#D55E00",
     "grey": "#999999",
     "no-data": "#FFFFFF",
 }
@@ -59,6 +62,14 @@ def required_share(year_now: int, share: float = 1.0) -> float:
     target year: share × (year_now − base) / (target − base)."""
     y = years()
     return share * (year_now - y.base) / (y.target - y.base)
+
+
+def decided(status: str, year_now: int) -> str:
+    """Once the data reach the target year, a target is met or missed: a colour that says "on track"
+    (green, amber) or "not on track" (red) becomes ``missed``; met and grey stay."""
+    if year_now >= years().target and status in ("green", "amber", "red"):
+        return "missed"
+    return status
 
 
 def status_from_ratio(ratio: float | None) -> str:
@@ -87,7 +98,8 @@ def gap_status(
     closed C = 1 − g_now / g_base; required R = required_share(year_now, share); ratio = C / R.
     Rules, in order: missing data → grey; g_now ≤ (1 − share) · g_base, or g_now ≤ 0 → met;
     a baseline gap whose interval includes 0 → grey (no meaningful share closed); otherwise the
-    colour of the ratio at both ends of g_now's interval, grey when they differ.
+    colour of the ratio at both ends of g_now's interval, grey when they differ. From the target
+    year on, the ends are met or missed instead of colours.
     """
     out: dict[str, float | str] = {"closed": math.nan, "required": math.nan, "ratio": math.nan}
     if _missing(gap_base, gap_now):
@@ -102,6 +114,8 @@ def gap_status(
     closed = 1 - gap_now / gap_base
     ratio = closed / required if required > 0 else math.nan
     ends = [status_from_ratio((1 - g / gap_base) / required) if required > 0 else "grey" for g in gap_now_ci]
+    if year_now >= years().target:  # the target year has passed: met or missed at both ends of the interval
+        ends = ["met" if g <= max(target_gap, 0.0) else "missed" for g in gap_now_ci]
     status = ends[0] if ends[0] == ends[1] else "grey"
     reason = "uncertainty-spans-colours" if ends[0] != ends[1] else "ratio"
     return {"closed": closed, "required": required, "ratio": ratio, "status": status, "reason": reason}
@@ -122,15 +136,19 @@ def floor_status(value: float, ci: tuple[float, float], floor: float) -> str:
 
 def count_status(base: float, now: float, year_now: int, reduction: float) -> dict[str, float | str]:
     """A count to be reduced by ``reduction`` (0.5 = halved) by the target year. Counts here are
-    complete lists, not estimates, so no interval: met when now ≤ (1 − reduction) · base."""
-    if _missing(base, now) or base <= 0:
+    complete lists, not estimates, so no interval: met when now ≤ (1 − reduction) · base. A baseline
+    of 0 allows 0: any entry later is a rise, red (missed from the target year on), never grey.
+    From the target year on the status is met or missed (:func:`decided`)."""
+    if _missing(base, now) or base < 0:
         return {"ratio": math.nan, "status": "grey"}
     if now <= (1 - reduction) * base:
         return {"ratio": math.nan, "status": "met"}
+    if base == 0:
+        return {"ratio": math.nan, "status": decided("red", year_now)}
     required = required_share(year_now, reduction)
     made = 1 - now / base
     ratio = made / required if required > 0 else math.nan
-    return {"ratio": ratio, "status": status_from_ratio(ratio)}
+    return {"ratio": ratio, "status": decided(status_from_ratio(ratio), year_now)}
 
 
 def fixed_projection(
@@ -141,7 +159,8 @@ def fixed_projection(
 ) -> dict[str, float | str]:
     """A fixed target value (e.g. 95 %): the year a Theil–Sen line through the data reaches it.
 
-    met when the last value has reached the target; grey ("not projectable") when the slope's
+    met when the last value has reached the target; missed when the data reach the target year and
+    it has not; grey ("not projectable") when the slope's
     interval includes 0; red when the line moves away from the target; otherwise green when the
     projected year is at or before the target year, red when after.
     """
@@ -156,6 +175,8 @@ def fixed_projection(
     sign = 1 if higher_is_better else -1
     if sign * (y[np.argmax(x)] - target) >= 0:
         return {**out, "status": "met"}
+    if x.max() >= years().target:  # the target year has passed in the data and the target is not reached
+        return {**out, "status": "missed"}
     if _missing(fit["slope"], fit["low"], fit["high"]) or fit["low"] <= 0 <= fit["high"]:
         return out
     if sign * fit["slope"] < 0:
@@ -231,5 +252,5 @@ def value_target(years_: pd.Series, values: pd.Series, base_year: int, rule) -> 
     if _missing(goal):
         return {**out, "status": "grey", "note": f"ingen værdi for {base_year}"}
     if rule.kind == "floor":
-        return {**out, "status": "met" if s[now] >= goal else "red"}
+        return {**out, "status": "met" if s[now] >= goal else decided("red", now)}
     return {**out, "status": fixed_projection(s.index, s.to_numpy(), goal, higher_is_better=up)["status"]}

@@ -19,6 +19,7 @@ STATUS_LABELS: dict[str, str] = {
     "green": "På vej",
     "amber": "Delvist på vej",
     "red": "Ikke på vej",
+    "missed": "Ikke nået",
     "grey": "Kan ikke vurderes",
     "no-data": "Ingen åbne data",
 }
@@ -29,6 +30,8 @@ STATUS_EXPLAINED: dict[str, str] = {
     "green": "mindst 95 % af den fremgang, en lige linje frem mod 2020 kræver",
     "amber": "60–95 % af den krævede fremgang",
     "red": "under 60 % af den krævede fremgang, eller udviklingen går den modsatte vej",
+    "missed": "målåret er passeret, og målet blev ikke nået (efter målåret er et mål nået eller ikke nået, "
+    "aldrig »på vej«)",
     "grey": "kan ikke vurderes: forskellen i udgangsåret er mindre end usikkerheden, usikkerheden "
     "spænder over mere end én farve, eller udviklingen kan ikke fremskrives",
     "no-data": "målet måles med en kilde, der ikke findes som åbne data; kilden er nævnt",
@@ -380,3 +383,59 @@ def revision_note(previous: dict, inputs: dict, figures: dict, items: dict | Non
         (" Nøgletal, der har flyttet sig: " + "; ".join(moved) + ".") if moved else " Ingen nøgletal har flyttet sig."
     )
     return text
+
+
+# --- the government-list target ----------------------------------------------------------------------
+
+
+def _areas(n: float) -> str:
+    return f"{fmt.number(n)} {'område' if n == 1 else 'områder'}"
+
+
+def _at_most(goal: float) -> str:
+    import math
+
+    n = math.floor(goal + 1e-9)  # a count: at most half of 3 is 1
+    return _areas(0) if n == 0 else f"højst {_areas(n)}"
+
+
+def count_rule(base_year: int, base_count: int, reduction: float, target_year: int) -> str:
+    """The rule of a count target, stated once: the method page says it, the table and its note follow it."""
+    return (
+        f"antallet af områder i København på regeringens liste i {base_year} – {_areas(base_count)}, som "
+        f"politikken selv nævner – mod den sidste liste ved udgangen af {target_year}. Målet er nået, når "
+        f"antallet er skåret med {fmt.number(100 * reduction)} % ({_at_most((1 - reduction) * base_count)}). "
+        f"Da {target_year} er passeret, er målet nået eller ikke nået, aldrig »på vej«. Den seneste liste vises "
+        "ved siden af og bedømmes efter samme mål. Navnene på listen fra "
+        f"{base_year} er ikke fundet, så for det enkelte område er udgangspunktet den første liste med navne"
+    )
+
+
+def count_note(known, base_year, y0, yt, yl, goal, at_target, latest, stated) -> str:
+    """The note under the policy table on the government-list target (counts per list-year)."""
+    n0, nt, nl = known[y0], known[yt], known[yl]
+    if y0 == base_year:
+        start = f"Udgangspunktet er listen for {y0} med {_areas(n0)} i København, som politikken selv nævner."
+    else:
+        start = (
+            f"Politikkens udgangspunkt er listen for {base_year} med {_areas(stated)} i København, men listens "
+            "navne er ikke fundet, så de kan ikke fordeles på områderne; områdets udgangspunkt er den første "
+            f"liste med navne, {y0}, med {_areas(n0)}."
+        )
+    text = f"{start} Målet er {_at_most(goal)} på listen for {yt}, hvor der stod {_areas(nt)}: "
+    text += f"{STATUS_LABELS[at_target].lower()}."
+    if nt > n0:
+        text += f" Antallet er steget fra {fmt.number(n0)} i {y0} til {fmt.number(nt)} i {yt}."
+    if yl != yt:
+        text += f" Seneste liste er fra {yl} med {_areas(nl)}: {STATUS_LABELS[latest].lower()}."
+    return text + (" Kriterierne for listen blev ændret i 2013/14 og 2018, så antallene er ikke helt sammenlignelige.")
+
+
+def status_cell(status: str, year=None, latest: str | None = None, latest_year=None) -> str:
+    """A target's status badge; for a target judged at the target year with a later value shown
+    beside it (the government list), both: "Nået i 2020; Nået på seneste liste (2023)"."""
+    if not isinstance(latest, str):
+        return status_badge(status)
+    if latest_year == year:
+        return f"{status_badge(status)} i {int(year)}"
+    return f"{status_badge(status)} i {int(year)}; {status_badge(latest)} på seneste liste ({int(latest_year)})"

@@ -104,3 +104,30 @@ def test_fixed_target_not_projectable_is_grey():
 
 def test_every_status_has_a_colour():
     assert set(targets.STATUS_COLOURS) == set(targets.STATUSES)
+
+
+def test_after_the_target_year_a_count_is_met_or_missed():
+    # Nørrebro: 3 listed in 2012, 2 on the list of 2020: goal at most 1.5 -> missed (was "Delvist på vej")
+    assert targets.count_status(3, 2, 2020, 0.5)["status"] == "missed"
+    # the city: 10 in 2010, 3 in 2020 -> met; 0 in 2023 -> met
+    assert targets.count_status(10, 3, 2020, 0.5)["status"] == "met"
+    assert targets.count_status(10, 0, 2023, 0.5)["status"] == "met"
+    # 10 -> 9 by 2020 is not "on track" any more: missed
+    assert targets.count_status(10, 9, 2020, 0.5)["status"] == "missed"
+
+
+def test_a_rise_from_zero_is_visible():
+    # Husum/Tingbjerg: 0 listed in 2012, 1 (Tingbjerg/Utterslevhuse) in 2020: a rise, never grey
+    assert targets.count_status(0, 1, 2020, 0.5)["status"] == "missed"
+    assert targets.count_status(0, 1, 2014, 0.5)["status"] == "red"
+    assert targets.count_status(0, 0, 2020, 0.5)["status"] == "met"
+
+
+def test_other_rules_are_met_or_missed_after_the_target_year():
+    # a fixed target of 95 % with data to 2021 and 90 % then: missed, not a projection
+    assert targets.fixed_projection([2018, 2019, 2020, 2021], [84, 86, 88, 90], 95)["status"] == "missed"
+    # a gap of 10 pp (interval 8-12) to be cut by a third (to 6.67): 8 pp (7-9) in 2020 is missed
+    assert targets.gap_status(10, (8, 12), 8, (7, 9), 2020, 1 / 3)["status"] == "missed"
+    assert targets.decided("green", 2020) == "missed"
+    assert targets.decided("green", 2014) == "green"
+    assert targets.decided("grey", 2021) == "grey"
