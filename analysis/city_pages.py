@@ -32,9 +32,10 @@ def follow_up_intro():
     target = reference.param("targets", "target_year")
     return display.md(
         f"Politikken sætter konkrete mål for {target} under tre overordnede mål, og hvert områdes udviklingsplan "
-        f"sætter sine egne mål under dem. {target} er passeret, men de åbne data slutter i {res().last_year}: et "
-        f"måls status siger, om udviklingen frem til de seneste tal var på vej mod målet – ikke om målet blev nået "
-        f"i {target}."
+        f"sætter sine egne mål under dem. {target} er passeret, men de socioøkonomiske data slutter i "
+        f"{res().last_year}: for de mål, der måles med dem, siger status, om udviklingen frem til de seneste tal var "
+        f"på vej mod målet – ikke om målet blev nået i {target}. Målet om regeringens liste kan derimod afgøres: "
+        f"listerne findes for {target} og senere."
     )
 
 

@@ -346,8 +346,9 @@ class AreaPage:
     def policy_targets_intro(self):
         target = reference.param("targets", "target_year")
         return display.md(
-            f"Byens politik har desuden fælles mål for {target} for alle seks områder. De åbne data slutter i "
-            f"{self.res.last_year}, så »seneste« er det seneste år med tal, ikke {target}."
+            f"Byens politik har desuden fælles mål for {target} for alle seks områder. De socioøkonomiske data slutter "
+            f"i {self.res.last_year}, så for de mål, der måles med dem, er »seneste« det seneste år med tal, ikke "
+            f"{target}. Regeringens lister findes også for {target} og senere."
         )
 
     def policy_targets(self):
