@@ -78,9 +78,10 @@ def cluster_text():
     return display.md(
         f"**Ligger de udsatte roder samlet?** Local Moran's I finder {int(hh.sum())} roder i signifikante klynger af "
         "høje værdier (høj-høj), efter kontrol for falske fund blandt alle roder. Kontrollen er streng: med næsten "
-        f"400 samtidige test skal en klynge være meget tydelig for at tælle. {inside} af de {int(hh.sum())} roder "
-        'ligger inden for de seks områder, som de er afgrænset her – et tegn på de "større sammenhængende områder", '
-        "politikken beskriver."
+        f"400 samtidige test skal en klynge være meget tydelig for at tælle. De høje værdier ligger altså ikke "
+        f"spredt tilfældigt ud over byen. {inside} af de {int(hh.sum())} roder ligger inden for de seks områder, men "
+        "det er ikke et selvstændigt bevis for områderne: de er selv afgrænset som sammenhængende grupper af roder "
+        "med høje værdier."
     )
 
 

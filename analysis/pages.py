@@ -223,8 +223,8 @@ class AreaPage:
             f"I området ligger {len(est)} almene boligafdelinger med i alt "
             f"{fmt.number(est['dwellings'].sum())} boliger "
             "– lokale samarbejdspartnere for boligsociale helhedsplaner.",
-            f"Der er truffet {fmt.number(before)} beslutninger om byfornyelse i området før 2011 og "
-            f"{fmt.number(recent)} i 2011–2020, som indsatsen kan bygge videre på.",
+            f"Borgerrepræsentationen har besluttet byfornyelse af {fmt.number(before)} ejendomme i området før 2011 "
+            f"og {fmt.number(recent)} i 2011–2020, som indsatsen kan bygge videre på.",
         ]
         return display.md(" ".join(p for p in parts if p))
 

@@ -142,7 +142,7 @@ def _figures(rows: pd.DataFrame) -> list[str]:
 
 
 def potential_text(comp: pd.DataFrame) -> str:
-    """Where the area is at the city level or below it."""
+    """Where the area is at the city level or below it ('' where it is above on all)."""
     soek = problem_indicators(comp)
     low, high = reference.param("problems", "below_city"), reference.param("problems", "above_city")
     better = soek[soek["index"] < low].sort_values("index")
@@ -152,7 +152,7 @@ def potential_text(comp: pd.DataFrame) -> str:
         out.append("Området ligger under byens niveau for " + join_da(_figures(better)) + ".")
     if not level.empty:
         out.append("Det ligger på niveau med byen for " + join_da(_figures(level)) + ".")
-    return " ".join(out) or "Området ligger over byens niveau på alle de SØK-indikatorer, der findes tal for."
+    return " ".join(out)  # nothing: "Potentialer" does not open with a problem
 
 
 def trend_verdict(row) -> str:
@@ -162,15 +162,24 @@ def trend_verdict(row) -> str:
     return TREND_WORDS[(row.trend, side)]
 
 
+def distance_word(row) -> str:
+    """What the gap is called: 'forspringet' where the area is better off, 'forskellen' for origin
+    (neither better nor worse), else 'afstanden' (method page, "Udvikling over tid")."""
+    return "forskellen" if row.neutral else "forspringet" if row.area_better else "afstanden"
+
+
 def trend_text(summary: pd.DataFrame) -> str:
     """One sentence per verdict, grouping the indicators that share it."""
-    verdicts = {r.label.lower(): trend_verdict(r) for r in summary.itertuples()}
+    verdicts = {
+        r.label.lower(): (trend_verdict(r), distance_word(r) if r.trend == "unclear" else "")
+        for r in summary.itertuples()
+    }
     out = []
-    for verdict in dict.fromkeys(verdicts.values()):
-        labels = join_da([k for k, v in verdicts.items() if v == verdict])
+    for verdict, word in dict.fromkeys(verdicts.values()):
+        labels = join_da([k for k, v in verdicts.items() if v == (verdict, word)])
         if verdict == NO_CLEAR_CHANGE:
             out.append(
-                f"For {labels} viser tallene ingen klar ændring i afstanden til resten af byen: enten er "
+                f"For {labels} viser tallene ingen klar ændring i {word} til resten af byen: enten er "
                 "usikkerheden for stor, eller ændringen er under grænsen for en væsentlig ændring."
             )
         else:

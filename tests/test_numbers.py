@@ -137,3 +137,14 @@ def test_the_targets_page_counts_the_targets_without_data_as_its_table_shows_the
     empty = sum(all(c == wording.STATUS_LABELS["no-data"] for c in r) for r in rows)
     said = re.match(r"\*\*(\d+) af (\d+) mål", city_pages.no_open_data().data)
     assert (int(said.group(1)), int(said.group(2))) == (empty, len(rows)) and empty == 8
+
+
+def test_urban_renewal_is_counted_in_properties_and_clusters_are_not_offered_as_proof(built_site):
+    """The renewal file has one row per property (an address) with the council's decision date;
+    the areas are delineated as clusters of high roder, so clusters inside them prove nothing."""
+    from analysis import figures_page, pages
+
+    text = pages.AreaPage("noerrebro").potentials().data
+    assert "beslutninger om byfornyelse" not in text and "byfornyelse af " in text and " ejendomme i området" in text
+    assert "et tegn på" not in figures_page.cluster_text().data
+    assert "ikke et selvstændigt bevis" in figures_page.cluster_text().data

@@ -222,3 +222,22 @@ def test_relative_income_is_judged_by_the_one_trend_rule():
     )
     verdicts = trends.income_slopes(rel, 2000, 2011).set_index("bydel_nr")["verdict"]
     assert verdicts.to_dict() == {1: "unclear", 2: "rising"}
+
+
+def test_no_clear_change_names_the_lead_a_lead_and_origin_a_difference():
+    """Valby's low income lies below the rest of the city: no clear change in its 'forspring', not
+    in an 'afstand'; origin has a 'forskel'."""
+    from analysis import wording
+
+    summary = pd.DataFrame(
+        {
+            "label": ["Lav indkomst", "Ikke-vestlig herkomst", "Lav/ingen uddannelse"],
+            "trend": ["unclear", "unclear", "unclear"],
+            "neutral": [False, True, False],
+            "area_better": [True, False, False],
+        }
+    )
+    text = wording.trend_text(summary)
+    assert "For lav indkomst viser tallene ingen klar ændring i forspringet til resten af byen" in text
+    assert "For ikke-vestlig herkomst viser tallene ingen klar ændring i forskellen til resten af byen" in text
+    assert "For lav/ingen uddannelse viser tallene ingen klar ændring i afstanden til resten af byen" in text
