@@ -123,6 +123,15 @@ def _status_cell(r) -> str:
     return wording.status_cell(r["status"], r["at_target_year"], r["status_latest"], r["latest_year"])
 
 
+def proxy_notes():
+    """Why a target measured by a stand-in shows no colour ("Kan ikke vurderes"): its note."""
+    proxies = [t for t in reference.policy().targets if t.proxy]
+    return display.md(
+        "**Stedfortrædere får ingen farve.** Tabellens mål med »(stedfortræder)« vises med et beslægtet tal, "
+        "fordi målets eget tal ikke findes som åbne data:\n\n" + "\n".join(f"- {t.proxy_note}" for t in proxies)
+    )
+
+
 def _why_no_data(target, status: dict[str, pd.DataFrame]) -> str:
     """Why a policy target has no figures: the status rule's note for a target measured by a proxy
     in the open data, else its source, which has not published the figures."""

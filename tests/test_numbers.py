@@ -148,3 +148,11 @@ def test_urban_renewal_is_counted_in_properties_and_clusters_are_not_offered_as_
     assert "beslutninger om byfornyelse" not in text and "byfornyelse af " in text and " ejendomme i området" in text
     assert "et tegn på" not in figures_page.cluster_text().data
     assert "ikke et selvstændigt bevis" in figures_page.cluster_text().data
+
+
+def test_every_proxy_badge_on_the_targets_page_has_its_reason(built_site):
+    from analysis import city_pages, reference
+
+    notes = city_pages.proxy_notes().data
+    assert all(t.proxy_note in notes for t in reference.policy().targets if t.proxy)
+    assert "Kan ikke vurderes" in city_pages.policy_status_table().data  # the badge the notes explain
