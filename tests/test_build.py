@@ -556,7 +556,9 @@ def test_the_summary_pages_show_nothing_of_the_areas_own_texts(monkeypatch, buil
     shown = [
         city_pages.policy_summary(),
         city_pages.area_list(),
+        city_pages.follow_up_intro(),
         city_pages.policy_status_table(),
+        city_pages.proxy_notes(),
         *city_pages.area_goals(),
         city_pages.status_legend(),
         city_pages.no_open_data(),
