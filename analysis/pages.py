@@ -233,13 +233,14 @@ class AreaPage:
         t = pd.DataFrame(
             {
                 "Afdeling": est["estate"],
-                "Boligorganisation": est["association"],
+                "Boligorganisation (kode)": est["association"].str.rstrip("_"),
                 "Boliger": est["dwellings"].map(fmt.number),
             }
         )
         return display.table(
             t,
-            caption="De største almene boligafdelinger i området (antal boliger)",
+            caption="De største almene boligafdelinger i området (antal boliger). Kommunens datasæt angiver "
+            "boligorganisationen med en forkortelse (fx FSB eller AKB); navnene står ikke i de åbne data.",
         )
 
     def trend_text(self):

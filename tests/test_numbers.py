@@ -156,3 +156,13 @@ def test_every_proxy_badge_on_the_targets_page_has_its_reason(built_site):
     notes = city_pages.proxy_notes().data
     assert all(t.proxy_note in notes for t in reference.policy().targets if t.proxy)
     assert "Kan ikke vurderes" in city_pages.policy_status_table().data  # the badge the notes explain
+
+
+def test_housing_associations_are_shown_as_the_codes_they_are(built_site):
+    """The city's layer names the association by a code ('3B_', 'SB_'): shown without the filler
+    '_', labelled as a code, and the caption says the names are not in the open data."""
+    from analysis import pages
+
+    table = pages.AreaPage("valby-vigerslev").estates().data
+    assert "Boligorganisation (kode)" in table and "3B_" not in table and ">3B<" in table
+    assert "navnene står ikke i de åbne data" in table
