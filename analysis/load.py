@@ -229,6 +229,7 @@ def rode_share_columns() -> list[str]:
 
 
 RODE_RENAMES = {"name": "rodenavn", "Number of residents": "residents"}  # rode file column -> frame column
+UNCHECKED_RODE = "wkb_geometry"  # the rode file's geometry as text: never read (the boundaries are their own file)
 
 
 @dataclass(frozen=True)
@@ -245,14 +246,17 @@ def validate_rode(df: pd.DataFrame, rode_names: Iterable[str], file: str = RODE_
     blank = df.isna().all(axis=1) | (df["name"].isna() & df["year"].isna())
     notes = [f"{int(blank.sum())} tomme rækker i {file} er sprunget over."] if blank.any() else []
     df = df.loc[~blank].copy()
-    df = check_numeric(df, ["year", "Number of residents", *shares], problems)
+    # every other column is a share too (age bands, education, income, origin), read by no indicator
+    # but published with the file: validated as shares all the same; only the geometry text is not
+    other = [c for c in df.columns if c not in {"name", "year", "Number of residents", UNCHECKED_RODE, *shares}]
+    df = check_numeric(df, ["year", "Number of residents", *shares, *other], problems)
     check_present(df, ["year", "Number of residents"], problems)
     for i in df.index[df["name"].isna()]:
         problems.add(_csv_row(i), "name", None, "rode name is empty")
     df["name"] = df["name"].astype("string").str.strip()
     check_range(df, ["Number of residents"], problems, low=0)
     # Shares are in percent; allow float rounding noise of the source (values like 100.01).
-    check_range(df, shares, problems, low=0, high=100, tolerance=0.05)
+    check_range(df, [*shares, *other], problems, low=0, high=100, tolerance=0.05)
     check_unique(df, ["name", "year"], problems)
     check_years(df, "year", problems)
     known = set(rode_names)

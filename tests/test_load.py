@@ -189,6 +189,15 @@ def test_rode_share_above_100():
     assert "100.1" in line and "expected 0 ≤ value ≤ 100" in line
 
 
+def test_a_column_no_indicator_reads_is_validated_all_the_same():
+    """'Ages 0-5' is read by no indicator, but a negative share in it is an error, not published."""
+    df = _rode().assign(**{"Ages 0-5": 5.0, "wkb_geometry": "POLYGON (…)"})
+    df.loc[3, "Ages 0-5"] = -2.0
+    with pytest.raises(DataError) as err:
+        load.validate_rode(df, ROODER, file="rode.csv")
+    assert "expected 0 ≤ value ≤ 100" in _problem_line(err, "rode.csv", "row 5", "Ages 0-5")
+
+
 def test_rode_share_rounding_noise_is_allowed():
     # the source has values like 100.01; tolerance 0.05 -> 100.04 passes
     df = _rode()
