@@ -245,8 +245,9 @@ def residents_text(area: str, residents: int, year: int, origin) -> str:
     """Who lives in the area, neutrally: residents and the share with non-western origin (a row
     of area_comparison), which is never counted as a problem or judged better or worse."""
     return (
-        f"{area} havde {fmt.number(residents)} beboere i {year}. {fmt.percent(origin.area)} af dem havde "
-        f"ikke-vestlig herkomst mod {fmt.percent(origin.rest)} i resten af byen ({origin.year}). Herkomst "
+        f"{area} havde {fmt.number(residents)} beboere i {year}. I {origin.year} havde "
+        f"{fmt.percent(origin.area)} af beboerne ikke-vestlig herkomst mod {fmt.percent(origin.rest)} i resten af "
+        "byen. Herkomst "
         "beskriver, hvem der bor i området. Bogen regner den ikke som et problem og vurderer ikke, om en "
         "højere eller lavere andel er bedre eller værre."
     )
