@@ -128,16 +128,21 @@ def proxy_notes():
     proxies = [t for t in reference.policy().targets if t.proxy]
     return display.md(
         "**Stedfortrædere får ingen farve.** Tabellens mål med »(stedfortræder)« vises med et beslægtet tal, "
-        "fordi målets eget tal ikke findes som åbne data:\n\n" + "\n".join(f"- {t.proxy_note}" for t in proxies)
+        "fordi målets eget tal ikke findes som åbne data:\n\n"
+        + "\n".join(f"- *{t.text}.* {_sentence(t.proxy_note.split(': ', 1)[-1])}" for t in proxies)
     )
 
 
-def _why_no_data(target, status: dict[str, pd.DataFrame]) -> str:
-    """Why a policy target has no figures: the status rule's note for a target measured by a proxy
-    in the open data, else its source, which has not published the figures."""
-    i = reference.policy().targets.index(target)
-    notes = [n for s in status.values() if (n := s.iloc[i].get("note"))]
-    return notes[0] if target.indicator and notes else f"*{wording.unpublished_source(target.measured_by)}*"
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _why_no_data(target) -> str:
+    """Why a policy target has no figures: a stand-in's reason is given above the list (proxy_notes),
+    else the target's source, which has not published the figures."""
+    if target.proxy:
+        return "stedfortræderen findes ikke for områderne (se ovenfor)"
+    return f"*{wording.unpublished_source(target.measured_by)}*"
 
 
 def area_goals(areas=None):
@@ -188,7 +193,7 @@ def no_open_data():
     lines = [
         f"**{len(nowhere)} af {len(pol.targets)} mål kan hverken følges for områderne eller for hele byen med "
         "åbne data.** De vises som manglende i stedet for at blive gættet:\n",
-        *(f"- {t.text} – {_why_no_data(t, status)}" for t in nowhere),
+        *(f"- {t.text} – {_why_no_data(t)}" for t in nowhere),
     ]
     if partly:
         lines += [
