@@ -204,6 +204,9 @@ def substitutions() -> dict[str, str]:
         "min_count": str(count),
         "min_count_minus": str(count - 1),
         "min_residents": fmt.number(m["disclosure"]["min_residents"]),
+        "protection_persons": fmt.number(m["disclosure"]["protection_persons"]),
+        "protection_width": fmt.number(2 * m["disclosure"]["protection_persons"]),
+        "protection_share": fmt.number(100 * m["disclosure"]["protection_share"]),
         "min_coverage": fmt.number(100 * _read("checks.toml")["coverage_threshold"]),
         "turnout_majority": fmt.number(100 * m["turnout"]["majority"]),
     }
