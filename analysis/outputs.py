@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
@@ -204,6 +205,22 @@ def audit_published(derived: Path, indicators: pd.DataFrame, full: bool = False)
     return out.assign(unit_name=out["unit_id"].map(names))
 
 
+AUDIT = ".disclosure_audit.json"  # in the prepared folder: the audit's line for the build log
+
+
+def audit_line(result: pd.DataFrame, published: pd.DataFrame, seconds: float) -> str:
+    """One line for the build log: what the audit checked and found."""
+    protected = result[result["required"] > 0]
+    rode = published[published["level"] == "rode"]
+    secondary = (rode["suppression_reason"] == disclosure.REASON_SECONDARY).sum()
+    slack = (protected["width"] / protected["required"]).min() if len(protected) else float("nan")
+    return (
+        f"disclosure audit: {len(protected)} primary rode cells protected against every published total "
+        f"(narrowest interval {slack:.2f} x the protection level), {secondary} rode rows hidden as complements, "
+        f"in {seconds:.1f} s"
+    )
+
+
 def check_audit(result: pd.DataFrame) -> None:
     """Refuse to publish (BuildError, one line) when a primary cell's interval is too narrow."""
     bad = result[~result["ok"]]
@@ -270,8 +287,11 @@ def write_site_data(derived: Path, dest: Path, raw_dir: Path = paths.RAW) -> Pat
     indicators = suppressed_indicators(derived)
     write_csv(indicators.round({"numerator": 1, "denominator": 1, "rate": 3, "index": 2}), tmp / "indicators.csv")
     # the audit reads back what is published: a hidden cell is one the file leaves empty
+    t0 = time.perf_counter()
     published = pd.read_csv(tmp / "indicators.csv", dtype={"unit_id": str})
-    check_audit(audit_published(derived, published))
+    result = audit_published(derived, published)
+    check_audit(result)
+    (derived / AUDIT).write_text(json.dumps({"line": audit_line(result, published, time.perf_counter() - t0)}))
     areas = gpd.read_file(derived / "areas.geojson").to_crs(PUBLISH_CRS)
     areas[["slug", "name", "wave", "geometry"]].to_file(tmp / "areas.geojson", driver="GeoJSON", COORDINATE_PRECISION=6)
     members = pd.read_csv(derived / "area_members.csv")
