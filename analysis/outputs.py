@@ -227,9 +227,10 @@ def check_audit(result: pd.DataFrame) -> None:
     if bad.empty:
         return
     r = bad.iloc[0]
+    lower, upper = r["lower"] + 0.0, r["upper"] + 0.0  # no "-0.0"
     raise BuildError(
         f"disclosure audit: rode {r['unit_id']} {r['unit_name']}, {int(r['year'])}, {r['indicator']}: the published "
-        f"totals narrow its hidden count to [{r['lower']:.1f}; {r['upper']:.1f}], narrower than the protection "
+        f"totals narrow its hidden count to [{lower:.1f}; {upper:.1f}], narrower than the protection "
         f"level ({r['required']:.1f} persons wide); {len(bad)} cell(s) fail"
     )
 

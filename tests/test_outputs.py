@@ -147,3 +147,21 @@ def test_disclosure_audit_of_the_published_site(built_site):
         width = res.loc[cell, "upper"] - res.loc[cell, "lower"]
         assert width >= res.loc[cell, "required"] >= 2 * reference.param("disclosure", "protection_persons") - 1e-9
         assert res.loc[cell, "required"] > 0, cell  # primary cells: their protection is checked
+
+
+def test_write_site_data_refuses_without_complementary_suppression(tmp_path, monkeypatch):
+    # the real data with primary suppression alone: published totals give hidden counts back
+    # (Eksercerpladsen 2014 = Amager Vest minus its shown roder), so nothing is published
+    import shutil
+
+    from analysis.errors import BuildError
+
+    if not (paths.DERIVED / "area_series.csv").is_file():
+        pytest.skip("no prepared results; run `make book` first")
+    derived = tmp_path / "derived"
+    shutil.copytree(paths.DERIVED, derived, ignore=shutil.ignore_patterns(outputs.PUBLISHED, outputs.AUDIT))
+    monkeypatch.setattr(outputs, "_complementary_rode_suppression", lambda out, _derived: out)
+    with pytest.raises(BuildError, match=r"^disclosure audit: rode \d+ .+, 20\d\d, \w+: .+ \[[\d.]+; [\d.]+\]") as err:
+        outputs.write_site_data(derived, tmp_path / "site" / "data")
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "site" / "data").exists()
