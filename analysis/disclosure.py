@@ -147,7 +147,7 @@ def consistent_across_years(
 def protection_width(value) -> np.ndarray:
     """The narrowest interval an attacker may derive for a primarily suppressed count of ``value``:
     sliding protection of ``PROTECTION_PERSONS`` persons or ``PROTECTION_SHARE`` of the count,
-    whichever is larger, on each side (Hundepool et al. 2012, sec. 4.2 and 5.3; tau-ARGUS's upper
+    whichever is larger, on each side (Hundepool et al. 2012, ch. 4 and 5; tau-ARGUS's upper
     and lower protection levels)."""
     v = np.abs(np.asarray(value, dtype="float64"))
     return 2 * np.maximum(PROTECTION_PERSONS, PROTECTION_SHARE * v)
@@ -203,8 +203,8 @@ def feasibility_intervals(
     denominators) and the a-priori bounds (0 <= numerator <= denominator, num_max, den_min,
     den_max). Two linear programs per cell (scipy's ``linprog``, HiGHS), one program per group of
     hidden units linked by margins; a cell known to be 0 needs none. Returns value, lower, upper,
-    known_lower and known_upper (the interval without the tables) per target unit."""
-    from scipy.optimize import linprog
+    known_lower and known_upper (the interval without the tables) per target unit, and the same for
+    its denominator (den_value, den_lower, ...)."""
 
     t = cells.assign(**{k: cells.get(k, v) for k, v in TABLE_DEFAULTS.items()})
     hidden = list(t.index[t["hidden"].astype(bool)])
@@ -215,7 +215,10 @@ def feasibility_intervals(
     den_lo, den_hi = t["den_min"].astype("float64").to_dict(), t["den_max"].astype("float64").to_dict()
     lower = {u: 0.0 for u in targets}
     upper = {u: num_hi[u] for u in targets}
-    wanted = {u for u in targets if num_hi[u] > 0}  # a cell known to be 0 has nothing to narrow
+    d_lower = {u: den_lo[u] for u in targets}
+    d_upper = {u: den_hi[u] for u in targets}
+    # a count known beforehand (0 of 0 residents, or the residents themselves) has nothing to narrow
+    wanted = {u for u in targets if num_hi[u] > 0 or den_hi[u] > den_lo[u]}
     groups, rows = _components(hidden, margins)
     for group in groups:
         units = [hidden[i] for i in group]
@@ -242,18 +245,15 @@ def feasibility_intervals(
         if not fixed:  # numerator <= denominator
             bounds += [(den_lo[u], den_hi[u]) for u in units]
             a_ub, b_ub = np.hstack([np.eye(m), -np.eye(m)]), np.zeros(m)
+
+        lp = {"A_ub": a_ub, "b_ub": b_ub, "A_eq": a_eq, "b_eq": b_eq, "bounds": bounds}
         for j, u in enumerate(units):
             if u not in wanted:
                 continue
-            c = np.zeros(n_var)
-            c[j] = 1.0
-            ends = []
-            for sign in (1.0, -1.0):
-                res = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-                if res.status != 0:
-                    raise RuntimeError(f"disclosure audit: linear program for {u!r} failed: {res.message}")
-                ends.append(sign * res.fun)
-            lower[u], upper[u] = ends
+            if num_hi[u] > 0:
+                lower[u], upper[u] = _extremes(j, n_var, lp, u)
+            if not fixed and den_hi[u] > den_lo[u]:
+                d_lower[u], d_upper[u] = _extremes(m + j, n_var, lp, u)
     index = pd.Index(targets, name=cells.index.name)
     return pd.DataFrame(
         {
@@ -262,9 +262,29 @@ def feasibility_intervals(
             "known_upper": [num_hi[u] for u in targets],
             "lower": [lower[u] for u in targets],
             "upper": [upper[u] for u in targets],
+            "den_value": [den[u] for u in targets],
+            "den_known_lower": [den_lo[u] for u in targets],
+            "den_known_upper": [den_hi[u] for u in targets],
+            "den_lower": [d_lower[u] for u in targets],
+            "den_upper": [d_upper[u] for u in targets],
         },
         index=index,
     )
+
+
+def _extremes(j: int, n_var: int, lp: dict, unit) -> list[float]:
+    """Smallest and largest value of variable j subject to the program ``lp`` (linprog's arguments)."""
+    from scipy.optimize import linprog
+
+    c = np.zeros(n_var)
+    c[j] = 1.0
+    ends = []
+    for sign in (1.0, -1.0):
+        res = linprog(sign * c, method="highs", **lp)
+        if res.status != 0:
+            raise RuntimeError(f"disclosure audit: linear program for {unit!r} failed: {res.message}")
+        ends.append(sign * res.fun)
+    return ends
 
 
 def swap_widths(cells: pd.DataFrame, margins: Mapping[str, Iterable], targets: Iterable) -> dict:
@@ -285,12 +305,22 @@ def swap_widths(cells: pd.DataFrame, margins: Mapping[str, Iterable], targets: I
         k = frozenset(sig.get(u, ()))
         up_room[k] = up_room.get(k, 0.0) + num[u]
         down_room[k] = down_room.get(k, 0.0) + top[u] - num[u]
+    den = t["denominator"].astype("float64").to_dict()
+    den_hi = t["den_max"].astype("float64").to_dict()
+    d_up_room: dict = {}  # denominators move with the numerators kept: down to the numerator, up to den_max
+    d_down_room: dict = {}
+    for u in hidden:
+        k = frozenset(sig.get(u, ()))
+        d_up_room[k] = d_up_room.get(k, 0.0) + den[u] - num[u]
+        d_down_room[k] = d_down_room.get(k, 0.0) + den_hi[u] - den[u]
     out = {}
     for u in targets:
         k = frozenset(sig.get(u, ()))
         up = min(top[u] - num[u], up_room.get(k, 0.0) - num[u])
         down = min(num[u], down_room.get(k, 0.0) - (top[u] - num[u]))
-        out[u] = max(0.0, up) + max(0.0, down)
+        d_up = min(den_hi[u] - den[u], d_up_room.get(k, 0.0) - (den[u] - num[u]))
+        d_down = min(den[u] - num[u], d_down_room.get(k, 0.0) - (den_hi[u] - den[u]))
+        out[u] = (max(0.0, up) + max(0.0, down), max(0.0, d_up) + max(0.0, d_down))
     return out
 
 
@@ -306,11 +336,15 @@ def audit(
     (a cell of a unit with 3 residents cannot be protected to more than 0-3). ``targets`` limits
     the cells computed (default: every hidden cell)."""
     out = feasibility_intervals(cells, margins, targets)
-    protect = set(out.index if protect is None else protect)
+    protect = out.index.isin(set(out.index if protect is None else protect))
     out["width"] = out["upper"] - out["lower"]
     need = np.minimum(protection_width(out["value"]), out["known_upper"] - out["known_lower"])
-    out["required"] = np.where(out.index.isin(protect), need, 0.0)
-    out["ok"] = out["width"] >= out["required"] - 1e-6
+    out["required"] = np.where(protect, need, 0.0)
+    # the denominator is a count too (people of an age, households): the same protection
+    out["den_width"] = out["den_upper"] - out["den_lower"]
+    den_need = np.minimum(protection_width(out["den_value"]), out["den_known_upper"] - out["den_known_lower"])
+    out["den_required"] = np.where(protect, den_need, 0.0)
+    out["ok"] = (out["width"] >= out["required"] - 1e-6) & (out["den_width"] >= out["den_required"] - 1e-6)
     return out
 
 
@@ -346,7 +380,8 @@ def complementary_suppression(
             failing = list(res.index[~res["ok"]])
             pending[key] = failing
             for unit in failing:
-                partner = _complement(unit, t, margins, float(res.at[unit, "required"]), cost)
+                width = max(float(res.at[unit, "required"]), float(res.at[unit, "den_required"]))
+                partner = _complement(unit, t, margins, width, cost)
                 if partner is not None:
                     added.add(partner)
                     progress = True
@@ -363,7 +398,12 @@ def _protectable(cells: pd.DataFrame, margins: Mapping[str, Iterable], targets: 
     known = np.minimum(cells.get("num_max", np.inf), np.minimum(cells.get("den_max", np.inf), cells["denominator"]))
     swap = swap_widths(cells, margins, targets)
     need = {u: min(float(protection_width(values[u])), float(known[u])) for u in targets}
-    ok = {u: swap[u] >= need[u] - 1e-6 for u in targets}
+    dens = cells["denominator"].astype("float64")
+    d_known = cells.get("den_max", np.inf) - cells.get("den_min", 0.0)
+    d_need = {
+        u: min(float(protection_width(dens[u])), float(pd.Series(d_known, index=cells.index)[u])) for u in targets
+    }
+    ok = {u: swap[u][0] >= need[u] - 1e-6 and swap[u][1] >= d_need[u] - 1e-6 for u in targets}
     rest = [u for u in targets if not ok[u]]
     if lp and rest:
         res = audit(cells, margins, protect=rest, targets=rest)

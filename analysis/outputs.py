@@ -227,11 +227,13 @@ def check_audit(result: pd.DataFrame) -> None:
     if bad.empty:
         return
     r = bad.iloc[0]
-    lower, upper = r["lower"] + 0.0, r["upper"] + 0.0  # no "-0.0"
+    part = "count" if r["width"] < r["required"] - 1e-6 else "denominator"
+    pre = "" if part == "count" else "den_"
+    lower, upper = r[f"{pre}lower"] + 0.0, r[f"{pre}upper"] + 0.0  # no "-0.0"
     raise BuildError(
         f"disclosure audit: rode {r['unit_id']} {r['unit_name']}, {int(r['year'])}, {r['indicator']}: the published "
-        f"totals narrow its hidden count to [{lower:.1f}; {upper:.1f}], narrower than the protection "
-        f"level ({r['required']:.1f} persons wide); {len(bad)} cell(s) fail"
+        f"totals narrow its hidden {part} to [{lower:.1f}; {upper:.1f}], narrower than the protection "
+        f"level ({r[f'{pre}required']:.1f} persons wide); {len(bad)} cell(s) fail"
     )
 
 

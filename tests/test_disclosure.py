@@ -142,7 +142,9 @@ def _bydel(hidden=("c",)) -> pd.DataFrame:
         {
             "numerator": [40.0, 25.0, 12.0],
             "denominator": [400.0, 300.0, 60.0],
-            "den_max": [400.0, 300.0, 60.0],  # the residents are public
+            # a share of all residents: the denominator is the residents, which are public
+            "den_min": [400.0, 300.0, 60.0],
+            "den_max": [400.0, 300.0, 60.0],
             "hidden": [u in hidden for u in "abc"],
         },
         index=pd.Index(["a", "b", "c"], name="unit_id"),
@@ -172,7 +174,7 @@ def test_audit_after_complementary_suppression():
     added = sdc.complementary_suppression({2010: (cells, BYDEL)}, {2010: ["c"]}, cost={"a": 400, "b": 300, "c": 60})
     assert added == {"b"}  # b shares the bydel with c and has fewer residents than a
     res = sdc.audit(_bydel(hidden=("b", "c")), BYDEL, protect=["c"])
-    # b + c = 37 and d_b + d_c = 360 with d_b <= 300, d_c <= 60 -> d_c = 60, so
+    # b + c = 77 - 40 = 37 with 0 <= c <= 60 and 0 <= b <= 300:
     # c in [max(0, 37 - 300), min(37, 60)] = [0, 37]; b in [0, 37] likewise (not protected: required 0)
     assert res.loc["c", ["lower", "upper"]].tolist() == pytest.approx([0.0, 37.0])
     assert res.loc["b", ["lower", "upper"]].tolist() == pytest.approx([0.0, 37.0])
@@ -197,7 +199,7 @@ def test_audit_links_overlapping_totals():
         [
             _bydel(hidden=("b", "c")),
             pd.DataFrame(
-                {"numerator": [8.0], "denominator": [200.0], "den_max": [200.0], "hidden": [False]},
+                {"numerator": [8.0], "denominator": [200.0], "den_min": [200.0], "den_max": [200.0], "hidden": [False]},
                 index=pd.Index(["d"], name="unit_id"),
             ),
         ]
@@ -224,3 +226,31 @@ def test_check_audit_refuses_in_one_line():
     assert "\n" not in message
     for part in ("rode c Cerise", "2014", "non_western", "[12.0; 12.0]"):
         assert part in message
+
+
+def test_audit_protects_denominators_too():
+    # low education: the denominator is the people of an age (not all residents), a count too.
+    # Roder a (10 of 300 people, 400 residents), b (20 of 200, 250 residents) and c (2 of 3 people,
+    # 60 residents; hidden, "antal under 5"); the bydel total 32 of 503 is published.
+    # c's numerator: 32 - 10 - 20 = 2 exactly; c's denominator: 503 - 300 - 200 = 3 exactly.
+    cells = pd.DataFrame(
+        {
+            "numerator": [10.0, 20.0, 2.0],
+            "denominator": [300.0, 200.0, 3.0],
+            "num_max": [math.inf, math.inf, 5.0],
+            "den_max": [400.0, 250.0, 60.0],
+            "hidden": [False, False, True],
+        },
+        index=pd.Index(["a", "b", "c"], name="unit_id"),
+    )
+    res = sdc.audit(cells, BYDEL)
+    assert res.loc["c", ["lower", "upper", "den_lower", "den_upper"]].tolist() == pytest.approx([2.0, 2.0, 3.0, 3.0])
+    assert res.loc["c", "den_required"] == pytest.approx(4.0)  # 2 * max(2, 0.3); known range 0-60
+    assert not res.loc["c", "ok"]
+    # with b hidden too: n_b + n_c = 22 and d_b + d_c = 203, with n_c <= 5, d_c <= 60, d_b <= 250,
+    # n <= d: n_c in [0, 5] (n_c = 0 leaves n_b = 22 <= d_b); d_c in [max(0, 203 - 250), 60] = [0, 60]
+    # (d_c = 0 with n_c = 0; d_c = 60 leaves d_b = 143 >= n_b)
+    res = sdc.audit(cells.assign(hidden=[False, True, True]), BYDEL, protect=["c"])
+    assert res.loc["c", ["lower", "upper"]].tolist() == pytest.approx([0.0, 5.0])
+    assert res.loc["c", ["den_lower", "den_upper"]].tolist() == pytest.approx([0.0, 60.0])
+    assert res.loc["c", "ok"]
