@@ -997,6 +997,8 @@ def publish_site(stamp: dict, site: Path, log, pool=None, derived: Path = paths.
         sphinx(log)
         if downloads is not None:
             outcome(downloads, write_site_data_cached, derived)
+        if (derived / ".disclosure_audit.json").is_file():  # written by outputs.write_site_data
+            log(json.loads((derived / ".disclosure_audit.json").read_text())["line"])
         shutil.copytree(work / "_build" / "html", stage, symlinks=True)
         shutil.rmtree(stage / paths.SITE_DATA.name, ignore_errors=True)
         shutil.copytree(paths.SITE_DATA, stage / paths.SITE_DATA.name)

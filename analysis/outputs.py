@@ -7,15 +7,19 @@ workbook per area, and ordbog.csv (the data dictionary: file, column, meaning).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from . import disclosure, paths, reference
+from .errors import BuildError
 from .pipeline import PUBLISH_CRS
 
 # The data dictionary (file, column, description in Danish), published as ordbog.csv and shown on the
@@ -78,36 +82,159 @@ def _tidy_levels(derived: Path) -> pd.DataFrame:
     return tidy.drop(columns=["base", "city_rate"])
 
 
-def _secondary_rode_suppression(out: pd.DataFrame, derived: Path) -> pd.DataFrame:
-    """A rode hidden alone inside a published total (an area, a bydel, the city) could be
-    recovered by subtraction; hide the next-smallest rode of that total as well."""
-    members = pd.read_csv(derived / "area_members.csv")
-    roder = gpd.read_file(derived / "roder.geojson")[["rode_nr", "bydel_nr", "residents"]]
-    groups = pd.concat(
-        [
-            members[["slug", "rode_nr"]].rename(columns={"slug": "group"}),
-            roder.assign(group="bydel-" + roder["bydel_nr"].astype(str))[["group", "rode_nr"]],
-            roder.assign(group="kbh")[["group", "rode_nr"]],
-        ]
-    ).merge(roder[["rode_nr", "residents"]], on="rode_nr")
-    is_rode = out["level"] == "rode"
-    primary = set(out.loc[is_rode & out["suppressed"], "unit_id"].astype(int))
-    groups["suppressed"] = groups["rode_nr"].isin(primary)
-    hide = {str(r) for r in disclosure.secondary_suppression(groups, "group", "rode_nr")}
-    secondary = is_rode & out["unit_id"].isin(hide) & ~out["suppressed"]
+def rode_margins(derived: Path) -> dict[str, set[str]]:
+    """The totals over roder that the book publishes, each with its roder: the city (sum of the
+    roder), each bydel, each area, the six areas together and every rode of their bydele (all in
+    indicators.csv, with numerator and denominator; rest-of-city in the area files is the city
+    minus the area, a combination of these)."""
+    roder = gpd.read_file(derived / "roder.geojson")[["rode_nr", "bydel_nr"]]
+    roder = roder.assign(unit=roder["rode_nr"].astype(str))
+    members = pd.read_csv(derived / "area_members.csv").assign(unit=lambda m: m["rode_nr"].astype(str))
+    margins = {"by:kbh_roder": set(roder["unit"])}
+    for bydel, part in roder.groupby("bydel_nr"):
+        margins[f"bydel:{bydel}"] = set(part["unit"])
+    for slug, part in members.groupby("slug"):
+        margins[f"omraade:{slug}"] = set(part["unit"])
+    margins["omraade:alle"] = set(members["unit"])
+    bydele = {b for a in reference.areas() for b in a.bydele}
+    margins["omraade:bydele"] = set(roder.loc[roder["bydel_nr"].isin(bydele), "unit"])
+    return margins
+
+
+def rode_tables(derived: Path, flags: pd.DataFrame) -> dict[tuple[str, int], tuple[pd.DataFrame, dict]]:
+    """The linked tables of the audit, one per indicator and year: every rode with a value (its true
+    numerator and denominator, ``hidden`` from ``flags``, what an attacker knows beforehand) and the
+    published margins over them. ``flags``: rode rows of the indicator table with ``unit_id``,
+    ``year``, ``indicator``, ``hidden`` and ``suppression_reason``."""
+    obs = pd.read_csv(derived / "obs_rode.csv", dtype={"unit_id": str}).dropna(subset=["numerator"])
+    obs = obs.merge(
+        flags[["unit_id", "year", "indicator", "hidden", "suppression_reason"]],
+        on=["unit_id", "year", "indicator"],
+        how="left",
+    )
+    obs["hidden"] = obs["hidden"].fillna(False).astype(bool)
+    small = obs["suppression_reason"].fillna("").str.contains(disclosure.REASON_SMALL_COUNT)
+    # the residents of a rode are public (the rode file); "antal under 5" says a count is below 5
+    obs["num_max"] = np.where(small, disclosure.MIN_COUNT, np.inf)
+    obs["den_max"] = obs["residents"]
+    share_of_residents = obs.groupby("indicator")[["denominator", "residents"]].apply(
+        lambda g: bool(np.allclose(g["denominator"], g["residents"]))
+    )
+    obs["den_min"] = np.where(obs["indicator"].map(share_of_residents), obs["residents"], 0.0)
+    margins = rode_margins(derived)
+    tables = {}
+    for (indicator, year), part in obs.groupby(["indicator", "year"], sort=True):
+        cells = part.set_index("unit_id")[["numerator", "denominator", "hidden", "num_max", "den_min", "den_max"]]
+        units = set(cells.index)
+        tables[(indicator, int(year))] = (cells, {k: v & units for k, v in margins.items()})
+    return tables
+
+
+def _complementary_rode_suppression(out: pd.DataFrame, derived: Path) -> pd.DataFrame:
+    """Hide, beside the roder hidden by the primary rules, the roder needed so that no hidden rode
+    can be narrowed from the published totals to less than the protection level (per indicator,
+    in every year: a series is shown whole or not at all)."""
+    rode = out[out["level"] == "rode"]
+    flags = rode.assign(hidden=rode["suppressed"].astype(bool))
+    primary = flags[disclosure.is_primary(flags)]
+    tables = rode_tables(derived, flags)
+    residents = pd.read_csv(derived / "obs_rode.csv", dtype={"unit_id": str}).groupby("unit_id")["residents"].max()
     out = out.copy()
-    out.loc[secondary, ["rate", "index"]] = float("nan")
-    out.loc[secondary, "suppressed"] = True
-    out.loc[secondary, "suppression_reason"] = "sekundær diskretionering (kunne ellers regnes ud som forskel)"
+    for indicator in sorted(rode["indicator"].unique()):
+        mine = {key: t for key, t in tables.items() if key[0] == indicator}
+        protect = {
+            key: primary.loc[(primary["indicator"] == indicator) & (primary["year"] == key[1]), "unit_id"]
+            for key in mine
+        }
+        added = disclosure.complementary_suppression(
+            mine, {k: list(v) for k, v in protect.items()}, residents.to_dict()
+        )
+        rows = (
+            (out["level"] == "rode") & (out["indicator"] == indicator) & out["unit_id"].isin(added) & ~out["suppressed"]
+        )
+        out.loc[rows, PARTS] = float("nan")
+        out.loc[rows, "suppressed"] = True
+        out.loc[rows, "suppression_reason"] = disclosure.REASON_SECONDARY
     return out
 
 
+PARTS = ["numerator", "denominator", "rate", "index"]  # what a suppressed row must not publish
+PUBLISHED = ".published_indicators.csv"  # in the prepared folder: computed once, read by every kernel
+
+
 def suppressed_indicators(derived: Path) -> pd.DataFrame:
-    """Tidy indicators with primary, consistent-over-years and secondary suppression applied."""
+    """Tidy indicators with primary, consistent-over-years and complementary suppression applied.
+    Computed once per prepared folder (prepare replaces the folder, so the file never outlives
+    its inputs or the code) and kept beside the results for the other kernels."""
+    path = derived / PUBLISHED
+    if path.is_file():
+        out = pd.read_csv(path, dtype={"unit_id": str})
+        return out.assign(suppression_reason=out["suppression_reason"].fillna(""))
     out = disclosure.suppress(_tidy_levels(derived), count_cols=("numerator", "denominator"))
-    out = disclosure.consistent_across_years(out, unit_col="unit_id")
-    out = _secondary_rode_suppression(out, derived)
-    return out[INDICATOR_COLUMNS].sort_values(["level", "unit_id", "indicator", "year"]).reset_index(drop=True)
+    # a series is one unit at one level: rode 3 and bydel 3 are different units
+    out = disclosure.consistent_across_years(
+        out.assign(unit_key=out["level"] + ":" + out["unit_id"]), unit_col="unit_key"
+    )
+    out = _complementary_rode_suppression(out, derived)
+    out.loc[out["suppressed"], PARTS] = float("nan")
+    out = out[INDICATOR_COLUMNS].sort_values(["level", "unit_id", "indicator", "year"]).reset_index(drop=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    out.to_csv(tmp, index=False)
+    tmp.replace(path)  # atomic: two kernels may write it at once
+    return out
+
+
+def audit_published(derived: Path, indicators: pd.DataFrame, full: bool = False) -> pd.DataFrame:
+    """The disclosure audit of the published indicator table: for every primarily suppressed rode
+    cell (``full``: every hidden rode cell; a value in the source, none in the table) the interval
+    of its count that everything published allows (disclosure.audit: the shown roder, the totals
+    of rode_margins, the residents and the published reasons), and the width its protection needs."""
+    rode = indicators[indicators["level"] == "rode"].copy()
+    rode["unit_id"] = rode["unit_id"].astype(str)
+    rode["hidden"] = rode["numerator"].isna()
+    rode["suppression_reason"] = rode["suppression_reason"].fillna("")
+    names = rode.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+    rows = []
+    for (indicator, year), (cells, margins) in rode_tables(derived, rode).items():
+        one = rode[(rode["indicator"] == indicator) & (rode["year"] == year)]
+        primary = list(one.loc[disclosure.is_primary(one), "unit_id"])
+        targets = None if full else primary
+        result = disclosure.audit(cells, margins, protect=primary, targets=targets)
+        rows.append(result.assign(indicator=indicator, year=year).rename_axis("unit_id").reset_index())
+    out = pd.concat(rows, ignore_index=True)
+    return out.assign(unit_name=out["unit_id"].map(names))
+
+
+AUDIT = ".disclosure_audit.json"  # in the prepared folder: the audit's line for the build log
+
+
+def audit_line(result: pd.DataFrame, published: pd.DataFrame, seconds: float) -> str:
+    """One line for the build log: what the audit checked and found."""
+    protected = result[result["required"] > 0]
+    rode = published[published["level"] == "rode"]
+    secondary = (rode["suppression_reason"] == disclosure.REASON_SECONDARY).sum()
+    slack = (protected["width"] / protected["required"]).min() if len(protected) else float("nan")
+    return (
+        f"disclosure audit: {len(protected)} primary rode cells protected against every published total "
+        f"(narrowest interval {slack:.2f} x the protection level), {secondary} rode rows hidden as complements, "
+        f"in {seconds:.1f} s"
+    )
+
+
+def check_audit(result: pd.DataFrame) -> None:
+    """Refuse to publish (BuildError, one line) when a primary cell's interval is too narrow."""
+    bad = result[~result["ok"]]
+    if bad.empty:
+        return
+    r = bad.iloc[0]
+    part = "count" if r["width"] < r["required"] - 1e-6 else "denominator"
+    pre = "" if part == "count" else "den_"
+    lower, upper = r[f"{pre}lower"] + 0.0, r[f"{pre}upper"] + 0.0  # no "-0.0"
+    raise BuildError(
+        f"disclosure audit: rode {r['unit_id']} {r['unit_name']}, {int(r['year'])}, {r['indicator']}: the published "
+        f"totals narrow its hidden {part} to [{lower:.1f}; {upper:.1f}], narrower than the protection "
+        f"level ({r[f'{pre}required']:.1f} persons wide); {len(bad)} cell(s) fail"
+    )
 
 
 def area_table(derived: Path, slug: str) -> pd.DataFrame:
@@ -160,10 +287,14 @@ def write_site_data(derived: Path, dest: Path, raw_dir: Path = paths.RAW) -> Pat
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "omraader").mkdir(parents=True)
-    write_csv(
-        suppressed_indicators(derived).round({"numerator": 1, "denominator": 1, "rate": 3, "index": 2}),
-        tmp / "indicators.csv",
-    )
+    indicators = suppressed_indicators(derived)
+    write_csv(indicators.round({"numerator": 1, "denominator": 1, "rate": 3, "index": 2}), tmp / "indicators.csv")
+    # the audit reads back what is published: a hidden cell is one the file leaves empty
+    t0 = time.perf_counter()
+    published = pd.read_csv(tmp / "indicators.csv", dtype={"unit_id": str})
+    result = audit_published(derived, published)
+    check_audit(result)
+    (derived / AUDIT).write_text(json.dumps({"line": audit_line(result, published, time.perf_counter() - t0)}))
     areas = gpd.read_file(derived / "areas.geojson").to_crs(PUBLISH_CRS)
     areas[["slug", "name", "wave", "geometry"]].to_file(tmp / "areas.geojson", driver="GeoJSON", COORDINATE_PRECISION=6)
     members = pd.read_csv(derived / "area_members.csv")
