@@ -39,6 +39,7 @@ def soek_map():
             f"Sammensat SØK-indeks, {rule.baseline_year}",
             outline=res().areas,
             bydele=res().bydele,
+            hidden=res().hidden_any(rule.baseline_year),
         ),
         "tal-soek-kort",
         alt=f"Kort over Københavns {len(roder)} roder farvet efter sammensat SØK-indeks i {rule.baseline_year}. "

@@ -69,6 +69,12 @@ class Results:
         t = t[(t["level"] == "rode") & (t["indicator"] == indicator) & (t["year"] == year) & t["suppressed"]]
         return self.roder["rode_nr"].astype(str).isin(set(t["unit_id"].astype(str)))
 
+    def hidden_any(self, year: int) -> pd.Series:
+        """Mask of the roder with any indicator withheld that year: their composite index (a mean of
+        the indicators' indices) would give the withheld one back from the others."""
+        hidden = [self.hidden_roder(i, year) for i in self.published_indicators["indicator"].unique()]
+        return pd.concat(hidden, axis=1).any(axis=1)
+
     def area_roder(self, slug: str) -> gpd.GeoDataFrame:
         return self.roder[self.roder["rode_nr"].isin(self.members.loc[self.members["slug"] == slug, "rode_nr"])]
 

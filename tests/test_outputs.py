@@ -165,3 +165,16 @@ def test_write_site_data_refuses_without_complementary_suppression(tmp_path, mon
         outputs.write_site_data(derived, tmp_path / "site" / "data")
     assert "\n" not in str(err.value)
     assert not (tmp_path / "site" / "data").exists()
+
+
+def test_the_composite_map_hides_roder_with_a_withheld_indicator(built_site):
+    """The composite is the mean of the indicators' indices: for a rode with one indicator withheld,
+    its composite class and the others' values would narrow the withheld one down."""
+    from analysis import reference
+    from analysis.results import shared
+
+    res = shared()
+    hidden = set(res.roder.loc[res.hidden_any(reference.delineation().baseline_year), "rode_nr"])
+    csv = pd.read_csv(paths.FIGURES_DIR / "tal-soek-kort.csv")
+    shown = csv[csv.iloc[:, 2].notna() & (csv.iloc[:, 2] != "")]
+    assert hidden and not hidden & set(shown["Rodenummer"])
