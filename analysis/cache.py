@@ -48,10 +48,12 @@ def digest_named(named) -> str:
 
 
 def code_digest() -> str:
-    """The analysis package and its reference data: a change re-runs every step that computes."""
+    """The analysis package, its reference data and the locked library versions (uv.lock): a
+    change re-runs every step that computes (an upgraded library can move a number)."""
     pkg = paths.ROOT / "analysis"
     modules = (p for p in pkg.glob("*.py") if p.name not in ORCHESTRATION)
-    return digest_files([*modules, *paths.REFERENCE.glob("*")])
+    lock = [f for f in [paths.ROOT / "uv.lock"] if f.is_file()]
+    return digest_files([*modules, *paths.REFERENCE.glob("*"), *lock])
 
 
 def _file(step: str) -> Path:

@@ -862,3 +862,16 @@ def test_areas_and_members_must_name_bydele_and_roder_that_exist(monkeypatch):
     with pytest.raises(load.DataError, match=r"(?s)area_members.csv: 1 problem.*column .rode_nr., value 9999") as err:
         pipeline.check_reference(members, inputs)
     assert "git diff analysis/reference" in err.value.hint and "fetch" not in err.value.hint  # in git, not fetched
+
+
+def test_the_code_key_sees_the_locked_library_versions(tmp_path, monkeypatch):
+    """After `uv lock --upgrade` the old numbers are not 'up to date': the lock file is in the key
+    of every step that computes (prepare, scores, chapters)."""
+    (tmp_path / "analysis").mkdir()
+    (tmp_path / "analysis" / "x.py").write_text("x = 1\n")
+    (tmp_path / "uv.lock").write_text('[[package]]\nname = "pandas"\nversion = "2.2.0"\n')
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    monkeypatch.setattr(paths, "REFERENCE", tmp_path / "analysis" / "reference")
+    before = cache.code_digest()
+    (tmp_path / "uv.lock").write_text('[[package]]\nname = "pandas"\nversion = "3.0.0"\n')
+    assert cache.code_digest() != before
