@@ -96,6 +96,41 @@ def _plain_yaml(front: str, file: str) -> None:
             )
 
 
+DANISH_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # '1.100' is 1100 written the Danish way, not 1.1
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _scalars(node):
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _scalars(key)
+            yield from _scalars(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+
+
+def _check_scalars(node, file: str) -> None:
+    """Values YAML would misread: a Danish thousands separator ('1.100' read as 1.1) and a date
+    that does not exist (2012-13-12, which YAML's date reader fails on without a line)."""
+    for n in _scalars(node):
+        line = n.start_mark.line + 2
+        if n.tag.endswith(":float") and DANISH_THOUSANDS.match(n.value):
+            raise PlanError(
+                f"{file}:{line}: {n.value!r} would be read as {float(n.value):g}; write numbers without thousands "
+                f"separators, e.g. {n.value.replace('.', '')}"
+            )
+        if n.tag == TIMESTAMP:
+            try:
+                dt.date(*map(int, n.value[:10].split("-")))
+            except ValueError:
+                raise PlanError(
+                    f"{file}:{line}: {n.value!r} is not a date; expected YYYY-MM-DD, e.g. 2012-12-13"
+                ) from None
+
+
 def _line_map(node, offset: int, file: str, where: tuple = ()) -> dict[tuple, int]:
     """Line number (1-based, in the plan file) of every mapping key and list item in a YAML node;
     a key given twice in one mapping is an error (YAML would keep the last silently)."""
@@ -286,8 +321,8 @@ def _initiative(c: _Checker, where: tuple, i, admins: dict[str, str]) -> Initiat
         c.add((*where, "name"), i.get("name"), "expected a non-empty text")
     if i.get("lead") not in admins:
         c.add((*where, "lead"), i.get("lead"), f"unknown administration; allowed: {', '.join(admins)}")
-    if "budget_dkk" in i and not _number(i["budget_dkk"]):
-        c.add((*where, "budget_dkk"), i["budget_dkk"], "expected a number of kroner, e.g. 2500000 (no dots or 'kr.')")
+    if "budget_dkk" in i and not (_number(i["budget_dkk"]) and float(i["budget_dkk"]).is_integer()):
+        c.add((*where, "budget_dkk"), i["budget_dkk"], "expected whole kroner, e.g. 2500000 (no dots or 'kr.')")
     if i.get("status", "planlagt") not in INITIATIVE_STATUSES:
         c.add((*where, "status"), i.get("status"), f"expected one of: {', '.join(INITIATIVE_STATUSES)}")
     partners = i.get("partners", [])
@@ -359,6 +394,7 @@ def parse(text: str, file: str, slug: str | None = None, images: Path | None = N
     try:
         _plain_yaml(front, file)
         node = yaml.compose(front, Loader=_LOADER)
+        _check_scalars(node, file)
         data = yaml.load(front, Loader=_LOADER)  # a safe loader (_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

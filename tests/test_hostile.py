@@ -284,3 +284,22 @@ def test_an_image_from_plans_billeder_is_accepted_and_published(tmp_path):
     plans._parsed.cache_clear()  # one parse per text and process; the file behind the image changed
     with pytest.raises(PlanError, match=r"image 'billeder/gade.png': no such file in plans/billeder/"):
         plans.load(SLUG, folder)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ("status: udkast", "status: vedtaget\nadopted: 2012-13-12"),
+            rf"^{FILE}:5: '2012-13-12' is not a date; expected YYYY-MM-DD, e.g. 2012-12-13$",
+        ),
+        (
+            ("goals: []", "goals: []\npublished_goals: [{title: Mål, page: 1.100}]"),
+            rf"^{FILE}:7: '1.100' would be read as 1.1; write numbers without thousands separators, e.g. 1100$",
+        ),
+    ],
+)
+def test_values_yaml_would_misread_are_refused_with_their_line(edit, message, tmp_path):
+    text = (HOSTILE / "accepted" / "bom.md").read_text(encoding="utf-8-sig").replace(*edit)
+    with pytest.raises(PlanError, match=message):
+        plans.load(SLUG, plans_with(tmp_path, text.encode()))

@@ -86,7 +86,7 @@ def test_duplicate_goal_ids():
 
 def test_budget_that_is_not_a_number():
     msg = error(GOOD.replace("budget_dkk: 2500000", "budget_dkk: '2,5 mio.'"))
-    assert "budget_dkk = '2,5 mio.'" in msg and "expected a number of kroner" in msg
+    assert "budget_dkk = '2,5 mio.'" in msg and "expected whole kroner" in msg
 
 
 def test_unknown_administration():
