@@ -84,17 +84,19 @@ def test_area_figure_is_the_weighted_mean_and_city_the_median_kvarter():
 
 
 @pytest.mark.parametrize(
-    ("gaps", "expected"),
+    ("gaps", "outside", "expected"),
     [
-        ({"income_med": -20.0, "higher_ed": -6.0}, outcome.IKKE_NAAET),  # below by more than 10 % and 5 pp
-        ({"income_med": -20.0, "higher_ed": -4.0}, outcome.UAFGJORT),  # education within its margin
-        ({"income_med": 0.0, "higher_ed": 2.0}, outcome.NAAET),  # at or above on both
-        ({"income_med": 5.0, "higher_ed": -8.0}, outcome.UAFGJORT),  # mixed
-        ({"income_med": math.nan, "higher_ed": -8.0}, outcome.UAFGJORT),  # a proxy without data
+        ({"income_med": -20.0, "higher_ed": -6.0}, 0.0, outcome.IKKE_NAAET),  # below by > 10 % and > 5 pp
+        ({"income_med": -20.0, "higher_ed": -4.0}, 0.0, outcome.IKKE_NAAET),  # one clear negative difference
+        ({"income_med": -9.0, "higher_ed": -4.9}, 0.0, outcome.UAFGJORT),  # both within their margins
+        ({"income_med": 0.0, "higher_ed": 2.0}, 0.0, outcome.UAFGJORT),  # at or above: health, safety unmeasured
+        ({"income_med": math.nan, "higher_ed": -8.0}, 0.0, outcome.UAFGJORT),  # a proxy without data
+        ({"income_med": -20.0, "higher_ed": -6.0}, 0.6, outcome.UAFGJORT),  # mostly other people's figures
+        ({"income_med": -20.0, "higher_ed": -6.0}, 0.5, outcome.IKKE_NAAET),  # half is not more than half
     ],
 )
-def test_lift_verdict(gaps, expected):
-    assert outcome.lift_verdict(gaps) == expected
+def test_lift_verdict(gaps, outside, expected):
+    assert outcome.lift_verdict(gaps, outside) == expected
 
 
 def test_halved_gap_rule():
