@@ -492,6 +492,9 @@ def kvarter_map(kvarterer: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, mapping: p
             "Område": m["area_name"],
             "Kvarter (kode)": m["code"].astype(str),
             "Kvarter": m["Kvarter"],
+            "Andel af områdets beboere 2014 (%)": 100 * m["weight"],
+            "Andel af kvarterets beboere i området (%)": 100 * m["inside_share"],
+            "Vægtgrundlag": m["basis"],
             "Markering": np.where(m["mostly_outside"], handles[1].get_label(), handles[0].get_label()),
         }
     )

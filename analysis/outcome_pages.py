@@ -22,6 +22,7 @@ from .results import Results, shared
 CSV_COLUMNS = ["Område", "Mål", "Dom", "Kilde", "Tal", "År", "Området", "Sammenligning", "Forskel", "Enhed"]
 KVARTER_SOURCE = "Statistikbanken pr. kvarter"
 RODE_SOURCE = "Roder 2008–2014"
+SHORT_VERDICTS = {oc.NAAET: "nået", oc.IKKE_NAAET: "ikke nået", oc.UAFGJORT: "kan ikke afgøres"}
 
 
 @dataclass
@@ -258,23 +259,8 @@ def area_intro(slug: str):
     ev = evidence()
     m = ev.mapping[ev.mapping["slug"] == slug]
     parts = [f"{r.name} ({fmt.number(100 * r.weight)} %)" for r in m.itertuples()]
-    outside = m[m["mostly_outside"]]
-    text = (
-        "Politikkens mål gælder 2020, men rodedata slutter i 2014. Kommunens Statistikbank har tal pr. kvarter "
-        "fra 2016, med andre mål. Området er ikke et kvarter; det dækker dele af kvartererne "
-        + wording.join_da(parts)
-        + " (andel af områdets beboere i 2014, beregnet efter rodernes areal i hvert kvarter). "
-        + wording.OUTCOME_AREA_FIGURE
-        + " "
-        + wording.OUTCOME_COMPARATOR
-    )
-    if len(outside):
-        text += (
-            f" {wording.join_da(list(outside['name']))} ligger mest uden for området: under halvdelen af "
-            "kvarterets beboere bor i områdets roder, så tallene beskriver mest andre mennesker. De tælles med, "
-            "med det forbehold."
-        )
-    text += " Se {doc}`/book/chapters/udfald` for hele metoden."
+    outside = list(m.loc[m["mostly_outside"], "name"])
+    text = wording.outcome_area_intro(parts, outside)
     return display.md(text)
 
 
@@ -357,10 +343,7 @@ def _sentence(slug: str) -> str:
 
 def front_page_list():
     lines = [f"- {{doc}}`{a.name} </book/chapters/omraader/{a.slug}>`: {_sentence(a.slug)}" for a in reference.areas()]
-    return display.md(
-        "\n".join(lines)
-        + "\n\nDe fleste af politikkens mål kan ikke afgøres med åbne data. Læs mere i {doc}`/book/chapters/udfald`."
-    )
+    return display.md("\n".join(lines) + "\n\n" + wording.OUTCOME_FRONT_PAGE_TAIL)
 
 
 def overview():
@@ -380,7 +363,9 @@ def overview():
                     d[next(t.text for t in reference.policy().targets if t.key == "ghetto_list")]
                 ),
                 "Halvering fra 2017": wording.outcome_verdict_cell(table["Dom"].iloc[-1]),
-                "Alle mål": ", ".join(f"{n} {v}" for v, n in counts.items()),
+                f"Alle {len(table)} mål": ", ".join(
+                    f"{counts.get(v, 0)} {short}" for v, short in SHORT_VERDICTS.items()
+                ),
             }
         )
     link = _csv(pd.concat(figures, ignore_index=True), "udfald-alle", 2)
@@ -423,13 +408,7 @@ def mapping_map():
 
 def criteria_2017():
     """The five criteria of the 2017 policy and how far the open data reach."""
-    rows = [
-        ("Beboere uden for arbejdsmarkedet", "Nej", "Kun registreret ledighed pr. bydel (i procent af alle beboere)."),
-        ("Beboere uden uddannelse", "Delvist", wording.outcome_change_of_measure("higher_ed")),
-        ("Beboere med lav indkomst", "Delvist", wording.outcome_change_of_measure("income_med")),
-        ("Beboere med ikke-vestlig herkomst", "Nej", "Herkomst findes ikke pr. kvarter i de åbne data efter 2014."),
-        ("Boligareal pr. beboer", "Delvist", wording.outcome_change_of_measure("avg_m2")),
-    ]
+    rows = wording.outcome_criteria_2017()
     return display.table(
         pd.DataFrame(rows, columns=["Kriterium (2017)", "Når de åbne data det?", "Hvordan"]),
         caption="Politikken fra 2017: de fem udpegningskriterier og de åbne data",
@@ -437,11 +416,4 @@ def criteria_2017():
 
 
 def method_text():
-    return display.md(
-        wording.OUTCOME_AREA_FIGURE
-        + " "
-        + wording.OUTCOME_COMPARATOR
-        + " Afstanden måles i procentpoint for andele og i procent af det midterste kvarters tal for indkomst og "
-        "boligareal. Før 2014 sammenlignes områdets egne roder med resten af byen, som i resten af bogen (se "
-        "{doc}`/book/metode`)."
-    )
+    return display.md(wording.outcome_method_text())

@@ -481,7 +481,7 @@ OUTCOME_AREA_FIGURE = (
 def outcome_verdict_cell(verdict: str) -> str:
     """The verdict as a badge in the book's status colours, with the verdict's own words."""
     status = OUTCOME_BADGE[verdict]
-    return f'<span class="status status-{status}">{verdict[0].upper() + verdict[1:]}</span>'
+    return f'<span class="status status-{status} status-wrap">{verdict[0].upper() + verdict[1:]}</span>'
 
 
 def outcome_change_of_measure(key: str) -> str:
@@ -599,3 +599,50 @@ def outcome_sentence(area: str, lift: str, gaps: dict, outside: bool = False) ->
     if outside:
         figures += ", men de kvarterer, tallene er fra, ligger mest uden for området"
     return f"{head}: {figures}."
+
+
+OUTCOME_FRONT_PAGE_TAIL = (
+    "De fleste af politikkens mål kan ikke afgøres med åbne data. Læs mere i {doc}`/book/chapters/udfald`."
+)
+
+
+def outcome_area_intro(parts: list[str], outside: list[str]) -> str:
+    """The opening of an area's section "Nåede området målene?": its kvarterer and how its figures
+    and the city comparator are formed. parts: "Name (48 %)"; outside: kvarterer mostly outside."""
+    text = (
+        "Politikkens mål gælder 2020, men rodedata slutter i 2014. Kommunens Statistikbank har tal pr. kvarter "
+        "fra 2016, med andre mål. Området er ikke et kvarter; det dækker dele af kvartererne "
+        + join_da(parts)
+        + " (andel af områdets beboere i 2014, beregnet efter rodernes areal i hvert kvarter). "
+        + OUTCOME_AREA_FIGURE
+        + " "
+        + OUTCOME_COMPARATOR
+    )
+    if outside:
+        text += (
+            f" {join_da(outside)} ligger mest uden for området: under halvdelen af kvarterets beboere bor i "
+            "områdets roder, så tallene beskriver mest andre mennesker. De tælles med, med det forbehold."
+        )
+    return text + " Se {doc}`/book/chapters/udfald` for hele metoden."
+
+
+def outcome_method_text() -> str:
+    return (
+        OUTCOME_AREA_FIGURE
+        + " "
+        + OUTCOME_COMPARATOR
+        + " Afstanden måles i procentpoint for andele og i procent af det midterste kvarters tal for indkomst og "
+        "boligareal. Før 2014 sammenlignes områdets egne roder med resten af byen, som i resten af bogen (se "
+        "{doc}`/book/metode`)."
+    )
+
+
+def outcome_criteria_2017() -> list[tuple[str, str, str]]:
+    """The five designation criteria of the 2017 policy: does open data reach them, and how."""
+    return [
+        ("Beboere uden for arbejdsmarkedet", "Nej", "Kun registreret ledighed pr. bydel (i procent af alle beboere)."),
+        ("Beboere uden uddannelse", "Delvist", outcome_change_of_measure("higher_ed")),
+        ("Beboere med lav indkomst", "Delvist", outcome_change_of_measure("income_med")),
+        ("Beboere med ikke-vestlig herkomst", "Nej", "Herkomst findes ikke pr. kvarter i de åbne data efter 2014."),
+        ("Boligareal pr. beboer", "Delvist", outcome_change_of_measure("avg_m2")),
+    ]

@@ -109,3 +109,19 @@ def test_count_verdict_follows_the_targets_page():
     assert outcome.count_verdict("met") == "nået"
     assert outcome.count_verdict("missed") == "ikke nået"
     assert outcome.count_verdict("grey") == "kan ikke afgøres med åbne data"
+
+
+def test_outcome_sentence_by_hand():
+    from analysis import wording
+
+    gaps = {"income_med": (-22.6, 2024), "higher_ed": (-18.0, 2025)}
+    assert wording.outcome_sentence("X", "ikke nået", gaps) == (
+        "X er ikke løftet til københavnerniveau: medianindkomsten i områdets kvarterer lå 23 % under det "
+        "midterste kvarters i 2024, og andelen med en videregående uddannelse 18 procentpoint under i 2025."
+    )
+    assert wording.outcome_sentence("X", outcome.UAFGJORT, gaps, outside=True).startswith(
+        "Om X er løftet til københavnerniveau, kan ikke afgøres med åbne data: "
+    )
+    assert wording.outcome_sentence("X", outcome.UAFGJORT, gaps, outside=True).endswith(
+        ", men de kvarterer, tallene er fra, ligger mest uden for området."
+    )
