@@ -60,7 +60,7 @@ class Chapter:
 
 def chapters() -> list[Chapter]:
     """All generated chapters, in reading order."""
-    out = [Chapter("forside", "forside"), Chapter("tal", "tal"), Chapter("maal", "maal")]
+    out = [Chapter("forside", "forside"), Chapter("tal", "tal"), Chapter("maal", "maal"), Chapter("udfald", "udfald")]
     for wave in reference.waves():
         out.append(Chapter(f"boelge-{wave.year}", "wave", {"wave": wave.year}, wave=wave.year))
         for area in reference.areas_in_wave(wave.year):
@@ -97,7 +97,7 @@ def select(all_chapters: list[Chapter], areas=None, wave: int | None = None) -> 
 def toc() -> dict:
     """The _toc.yml content: city pages, one part per plan wave, method and data."""
     by_name = {c.name: c for c in chapters()}
-    city = [{"file": by_name["tal"].docname}, {"file": by_name["maal"].docname}, *({"file": p} for p in CITY_PAGES)]
+    city = [{"file": by_name[c].docname} for c in ("tal", "maal", "udfald")] + [{"file": p} for p in CITY_PAGES]
     parts = [{"caption": "Byen", "chapters": city}]
     for wave in reference.waves():
         page = by_name[f"boelge-{wave.year}"]

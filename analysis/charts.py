@@ -415,3 +415,87 @@ def probability_map(roder: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, column: st
     values = {"Udpeget i (% af beregningerne)": 100 * roder[column]}
     fig.data = _rode_table(roder, values, has, areas)
     return fig
+
+
+# --- the follow-up 2011-2025 (analysis.outcome_pages) ---------------------------------------------
+
+SOURCE_KVARTER = (
+    "Kilde: Københavns Kommune, åbne data (roder 2008–2014) og Statistikbanken pr. kvarter "
+    "(KKIND4, KKUDD1; 2016–2025); egne beregninger."
+)
+BEFORE_STYLE = {"color": AREA, "lw": 2.4, "ls": "-", "marker": "o", "ms": 3}
+AFTER_STYLE = {"color": REST, "lw": 2.4, "ls": "--", "marker": "s", "ms": 3}
+
+
+def gap_break(panels: list[dict], title: str):
+    """The area's disadvantage before and after the break between the two sources, one panel per
+    theme stacked in one column. Each panel dict: title, before and after (tidy frames year, value),
+    before_label, after_label, unit. Positive = the area is worse off than its comparator. The two
+    series are never joined: a grey band marks the years between them (2015), labelled "brud"."""
+    n = len(panels)
+    fig, axes = plt.subplots(n, 1, figsize=(WIDTH, 2.9 * n + 1.4), layout="constrained", squeeze=False)
+    fig.source = SOURCE_KVARTER
+    rows = []
+    for ax, p in zip(axes.flat, panels, strict=True):
+        b, a = p["before"].sort_values("year"), p["after"].sort_values("year")
+        ax.plot(b["year"], b["value"], **BEFORE_STYLE)
+        ax.plot(a["year"], a["value"], **AFTER_STYLE)
+        ax.axvspan(2014.5, 2015.5, color="#d9d9d9", lw=0)
+        ax.text(2015, 0.02, "brud", transform=ax.get_xaxis_transform(), ha="center", va="bottom", rotation=90)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_title(p["title"], loc="left")
+        ax.set_xlim(2007.5, 2025.5)
+        ax.set_xticks([2008, 2011, 2014, 2017, 2020, 2023])
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.set_ylabel(p["unit"])
+        ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+        for label, part in ((p["before_label"], b), (p["after_label"], a)):
+            rows += [
+                {"Tema": p["title"], "Mål": label, "År": y, p["unit"]: v}
+                for y, v in zip(part["year"], part["value"], strict=True)
+            ]
+    handles = [
+        Line2D([], [], color=AREA, lw=2.4, ls="-", label="2008–2014: roder, mod resten af byen"),
+        Line2D([], [], color=REST, lw=2.4, ls="--", label="2016–: kvarterer, mod det midterste kvarter"),
+    ]
+    fig.legend(handles=handles, loc="outside upper center", ncol=1, title=title)
+    units = list(dict.fromkeys(p["unit"] for p in panels))
+    fig.data = pd.DataFrame(rows, columns=["Tema", "Mål", "År", *units])
+    return fig
+
+
+def kvarter_map(kvarterer: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, mapping: pd.DataFrame, bydele=None):
+    """The 67 kvarterer (thin lines), those mapped to an area shaded (hatched when mostly outside
+    the area), and the six areas' outlines."""
+    fig, ax = _map_axes(
+        6.4, "Kilde: Københavns Kommune, kvartergrænser (opendata.dk) og rodegrænser 2014; egne beregninger."
+    )
+    k = kvarterer.copy()
+    k["code"] = k["code"].astype(str)
+    inside = set(mapping.loc[~mapping["mostly_outside"], "code"])
+    outside = set(mapping.loc[mapping["mostly_outside"], "code"]) - inside
+    k.plot(ax=ax, color="#f7f7f7", edgecolor="#999999", linewidth=0.5)
+    k[k["code"].isin(inside)].plot(ax=ax, color="#fdd0a2", edgecolor="#999999", linewidth=0.5)
+    k[k["code"].isin(outside)].plot(ax=ax, color="#fff5eb", edgecolor="#d94801", linewidth=0.5, hatch="///")
+    areas.boundary.plot(ax=ax, color="black", linewidth=1.4)
+    handles = [
+        Patch(facecolor="#fdd0a2", edgecolor="#999999", label="Kvarter, mest i et område"),
+        Patch(facecolor="#fff5eb", edgecolor="#d94801", hatch="///", label="Kvarter, mest uden for området"),
+        Line2D([], [], color="black", lw=1.4, label="De seks områders grænse"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=1)
+    scale_bar(ax)
+    names = kvarterer.assign(code=kvarterer["code"].astype(str)).set_index("code")["name"]
+    m = mapping.assign(Kvarter=mapping["code"].astype(str).map(names))
+    fig.data = pd.DataFrame(
+        {
+            "Område": m["area_name"],
+            "Kvarter (kode)": m["code"].astype(str),
+            "Kvarter": m["Kvarter"],
+            "Andel af områdets beboere 2014 (%)": 100 * m["weight"],
+            "Andel af kvarterets beboere i området (%)": 100 * m["inside_share"],
+            "Vægtgrundlag": m["basis"],
+            "Markering": np.where(m["mostly_outside"], handles[1].get_label(), handles[0].get_label()),
+        }
+    )
+    return fig

@@ -30,6 +30,7 @@ from .registry import (
     HOUSING_ROLE,
     INCOME_ROLE,
     KVARTER_ROLE,
+    KVARTER_STATS_ROLE,
     POLLING_ROLE,
     POPULATION_ROLE,
     RENEWAL_ROLE,
@@ -462,3 +463,155 @@ def validate_population(df: pd.DataFrame, file: str = POPULATION_FILE) -> pd.Dat
 def load_population(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     """BE4.3: population by bydel on 31 December of each year (year, bydel_nr, population)."""
     return validate_population(_statbank_table(POPULATION_ROLE, raw_dir))
+
+
+# --- the City's Statistikbank by kvarter, 2016-2026 (the follow-up chapter, analysis/outcome.py) ------
+
+N_KVARTERER = 67
+KVARTER_CODE = re.compile(r"^2(0[1-9]|1[0-2])(0[1-9]|1[0-9])$")  # 2LLkk: 2, district 01-12, kvarter 01-19
+# What the follow-up reads, each with its first year, the last year it must reach and its range.
+KVARTER_INDICATORS = {
+    "income_med": (2016, 2024, 50_000.0, 1_000_000.0),  # median disposable income, DKK a year
+    "higher_ed": (2016, 2025, 0.0, 100.0),  # % of the 15-69-year-olds
+    "almene": (2016, 2026, 0.0, 100.0),  # % of dwellings with known tenure
+    "avg_m2": (2016, 2026, 20.0, 300.0),  # m² per dwelling
+    "unemp": (2016, 2024, 0.0, 100.0),  # % of all residents, by bydel
+}
+KVARTER_MIN_OVERLAP = 0.75  # intersection over union of a kvarter's two polygons (this file, geo/kvarter.geojson)
+
+
+@dataclass(frozen=True)
+class KvarterStats:
+    areas: gpd.GeoDataFrame  # code, name, bydel and the file's (simplified) polygon, in AREA_CRS
+    values: pd.DataFrame  # code, indicator, year, value: one row per published value
+    attribution: str
+
+
+def _kvarter_problem(problems: Problems, where: str, fld: str, value, rule: str) -> None:
+    problems.items.append(f"{where}, field {fld!r}, value {value!r}: {rule}")
+
+
+def _rings_polygon(rings):
+    """The file's rings ([lat, lon] pairs, each ring a part) as one (multi)polygon in lon/lat."""
+    parts = [shapely.Polygon([(float(lon), float(lat)) for lat, lon in ring]) for ring in rings]
+    return _repair(shapely.union_all(parts)) if len(parts) > 1 else _repair(parts[0])
+
+
+def validate_kvarter_stats(data, file: str | None = None, this_year: int | None = None) -> KvarterStats:
+    """The kvarter file: 67 kvarterer with unique codes (2LLkk), each read indicator's years (from its
+    first year, through the last year it must reach, none in the future, no gap), values in range and
+    polygons ([lat, lon] rings) inside Copenhagen."""
+    file = file or name_for(KVARTER_STATS_ROLE)
+    this_year = this_year or datetime.date.today().year
+    problems = Problems(file)
+    if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
+        raise DataError(f"{file}: expected a JSON object with a list 'areas' (the kvarterer)")
+    known = {i.get("key") for i in data.get("indicators", []) if isinstance(i, dict)}
+    for key in sorted(set(KVARTER_INDICATORS) - known):
+        _kvarter_problem(problems, "file", "indicators", key, "indicator missing from the file's list")
+    areas = data["areas"]
+    if len(areas) != N_KVARTERER:
+        _kvarter_problem(problems, "file", "areas", len(areas), f"expected {N_KVARTERER} kvarterer")
+    rows, values, seen = [], [], set()
+    for n, area in enumerate(areas, 1):
+        if not isinstance(area, dict):
+            _kvarter_problem(problems, f"kvarter number {n}", "areas", area, "expected an object")
+            continue
+        code = str(area.get("code", ""))
+        where = f"kvarter {code} ({area.get('name')})" if code else f"kvarter number {n}"
+        if not KVARTER_CODE.match(code):
+            _kvarter_problem(problems, where, "code", area.get("code"), "expected a code 2LLkk (e.g. 21005)")
+        elif code in seen:
+            _kvarter_problem(problems, where, "code", code, "duplicate code")
+        seen.add(code)
+        if not str(area.get("name") or "").strip():
+            _kvarter_problem(problems, where, "name", area.get("name"), "expected a name")
+        try:
+            geom = _rings_polygon(area["rings"])
+        except Exception as err:  # not a list of [lat, lon] rings with at least 3 points
+            _kvarter_problem(problems, where, "rings", type(err).__name__, "expected rings of [lat, lon] pairs")
+            geom = None
+        hist = area.get("hist") if isinstance(area.get("hist"), dict) else {}
+        for key, (first, last, low, high) in KVARTER_INDICATORS.items():
+            series = hist.get(key)
+            if not isinstance(series, dict):
+                _kvarter_problem(problems, where, f"hist.{key}", series, "expected yearly values")
+                continue
+            years = []
+            for year, value in series.items():
+                fld = f"hist.{key}.{year}"
+                if not re.fullmatch(r"\d{4}", str(year)):
+                    _kvarter_problem(problems, where, fld, year, "expected a year YYYY")
+                    continue
+                years.append(int(year))
+                if int(year) > this_year:
+                    _kvarter_problem(
+                        problems, where, fld, year, f"a year in the future (expected {this_year} or earlier)"
+                    )
+                if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+                    _kvarter_problem(problems, where, fld, value, "expected a number")
+                elif not low <= value <= high:
+                    _kvarter_problem(problems, where, fld, value, f"expected {low:g} ≤ value ≤ {high:g}")
+                else:
+                    values.append({"code": code, "indicator": key, "year": int(year), "value": float(value)})
+            expected = set(range(first, max([last, *years]) + 1))
+            for y in sorted(expected - set(years)):
+                _kvarter_problem(
+                    problems, where, f"hist.{key}", y, f"year missing (expected every year {first}–{last})"
+                )
+            for y in sorted(set(years) - expected):
+                _kvarter_problem(problems, where, f"hist.{key}", y, f"a year before {first}")
+        rows.append(
+            {"code": code, "name": str(area.get("name", "")).strip(), "bydel": area.get("bydel"), "geometry": geom}
+        )
+    problems.raise_if_any()
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").to_crs(AREA_CRS)
+    x0, y0, x1, y1 = COPENHAGEN_BOX
+    for r in gdf.itertuples():
+        minx, miny, maxx, maxy = r.geometry.bounds
+        if not (x0 <= minx and maxx <= x1 and y0 <= miny and maxy <= y1):
+            _kvarter_problem(
+                problems, f"kvarter {r.code} ({r.name})", "rings", f"x {minx / 1000:.0f}, y {miny / 1000:.0f} km",
+                f"polygon not in Copenhagen (x {x0 // 1000}-{x1 // 1000} km, y {y0 // 1000}-{y1 // 1000} km, "
+                f"{AREA_CRS}): are the pairs [lat, lon]?",
+            )  # fmt: skip
+    problems.raise_if_any()
+    attribution = str(data.get("meta", {}).get("attribution") or "")
+    return KvarterStats(gdf, pd.DataFrame(values, columns=["code", "indicator", "year", "value"]), attribution)
+
+
+def crosscheck_kvarter(stats: KvarterStats, geo: gpd.GeoDataFrame, file: str | None = None) -> None:
+    """The kvarter file's kvarterer against geo/kvarter.geojson: the same codes (kvarternr), the same
+    names, and polygons that overlap (intersection over union at least KVARTER_MIN_OVERLAP; the file's
+    polygons are simplified)."""
+    file = file or name_for(KVARTER_STATS_ROLE)
+    problems = Problems(f"{file} against {name_for(KVARTER_ROLE)}")
+    check_columns(geo, ["kvarternr", "kvarternavn"], problems)
+    problems.raise_if_any()
+    other = geo.assign(code=geo["kvarternr"].astype(str)).set_index("code")
+    mine = stats.areas.set_index("code")
+    for code in sorted(set(mine.index) - set(other.index)):
+        _kvarter_problem(problems, f"kvarter {code}", "code", code, "not in the kvarter boundaries")
+    for code in sorted(set(other.index) - set(mine.index)):
+        _kvarter_problem(problems, f"kvarter {code}", "kvarternr", code, "in the boundaries, not in the file")
+    for code in sorted(set(mine.index) & set(other.index)):
+        name, theirs = mine.at[code, "name"], str(other.at[code, "kvarternavn"]).strip()
+        if name != theirs:
+            _kvarter_problem(problems, f"kvarter {code}", "name", name, f"the boundaries call it {theirs!r}")
+        a, b = mine.at[code, "geometry"], _repair(other.at[code, "geometry"])
+        iou = a.intersection(b).area / a.union(b).area if not a.union(b).is_empty else 0.0
+        if iou < KVARTER_MIN_OVERLAP:
+            _kvarter_problem(
+                problems, f"kvarter {code} ({name})", "rings", round(iou, 2),
+                f"overlaps its polygon in the boundaries by less than {KVARTER_MIN_OVERLAP} (intersection over union)",
+            )  # fmt: skip
+    problems.raise_if_any()
+
+
+def load_kvarter_stats(raw_dir: Path = paths.RAW, geo: gpd.GeoDataFrame | None = None) -> KvarterStats:
+    """The City's Statistikbank by kvarter 2016-2026, validated and cross-checked against the kvarter
+    boundaries (geo, loaded if not given)."""
+    data = read_raw(KVARTER_STATS_ROLE, raw_dir, lambda p: json.loads(p.read_text(encoding="utf-8")))
+    stats = validate_kvarter_stats(data)
+    crosscheck_kvarter(stats, load_kvarter(raw_dir) if geo is None else geo)
+    return stats

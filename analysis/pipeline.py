@@ -308,6 +308,9 @@ def prepare(
     turnout.area_turnout(polling, inputs.rode_geo, inputs.rode_obs, member_table).to_csv(
         out_dir / "turnout_2013.csv", index=False
     )
+    from . import outcome  # the follow-up 2011-2025 with the City's kvarter statistics
+
+    outcome.prepare(raw_dir, inputs.rode_geo, inputs.rode_obs, member_table, out_dir)
     (out_dir / "notes.json").write_text(json.dumps(inputs.notes, ensure_ascii=False, indent=1))
     return out_dir
 

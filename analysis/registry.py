@@ -49,10 +49,11 @@ BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE = "bydel_socio", "bydel_ids", "rode_socio"
 RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE = "rode_geo", "bydel_geo", "public_housing"
 RENEWAL_ROLE, INCOME_ROLE, GLOSSARY_ROLE = "renewal", "income", "rode_socio_glossary"
 POPULATION_ROLE, ELECTION_ROLE, POLLING_ROLE, KVARTER_ROLE = "population", "election_2013", "polling_areas", "kvarter"
+KVARTER_STATS_ROLE = "kvarter_stats"  # the City's Statistikbank by kvarter 2016-2026 (the follow-up chapter)
 READ_BY = {
     **dict.fromkeys(
         (BYDEL_ROLE, BYDEL_IDS_ROLE, RODE_ROLE, RODE_GEO_ROLE, BYDEL_GEO_ROLE, HOUSING_ROLE, RENEWAL_ROLE,
-         INCOME_ROLE, GLOSSARY_ROLE, POPULATION_ROLE, KVARTER_ROLE),
+         INCOME_ROLE, GLOSSARY_ROLE, POPULATION_ROLE, KVARTER_ROLE, KVARTER_STATS_ROLE),
         "analysis/load.py",
     ),
     ELECTION_ROLE: "analysis/turnout.py",

@@ -60,6 +60,7 @@ def validate(stage: Path, files: list[RawFile]) -> None:
         ("income (IN74)", load.load_income),
         ("municipal election 2013 and polling areas", turnout.load_election_2013),
         ("neighbourhoods (kvarterer)", load.load_kvarter),
+        ("Statistikbank by kvarter 2016-2026", load.load_kvarter_stats),
     ]
     with registry.active(files):
         for label, step in steps:

@@ -449,3 +449,200 @@ def status_cell(status: str, year=None, latest: str | None = None, latest_year=N
     if latest_year == year:
         return f"{status_badge(status)} i {int(year)}"
     return f"{status_badge(status)} i {int(year)}; {status_badge(latest)} på seneste liste ({int(latest_year)})"
+
+
+# --- Nåede områderne målene? (analysis.outcome, analysis.outcome_pages) ----------------------------
+
+OUTCOME_BADGE = {"nået": "met", "ikke nået": "missed", "kan ikke afgøres med åbne data": "grey"}
+OUTCOME_MEASURES = {
+    # indicator of the kvarter file -> (label, phrase in a sentence, the rode measure it replaces)
+    "income_med": ("Medianindkomst", "den disponible medianindkomst", "andelen med lav indkomst"),
+    "higher_ed": (
+        "Videregående uddannelse",
+        "andelen af de 15–69-årige med en videregående uddannelse",
+        "andelen af de 16–64-årige uden uddannelse ud over grundskolen",
+    ),
+    "avg_m2": ("Boligareal", "det gennemsnitlige boligareal pr. bolig", "boligareal pr. beboer"),
+    "almene": ("Almene boliger", "andelen af almene boliger", "andelen af almene boliger"),
+    "unemp": ("Registreret ledighed", "de registrerede ledige i procent af alle beboere", "beskæftigelsesgraden"),
+}
+OUTCOME_COMPARATOR = (
+    "Byens tal er medianen af de 67 kvarterers tal samme år: det kvarter, som halvdelen af kvartererne "
+    "ligger over og halvdelen under. Det er ikke et gennemsnit vægtet med befolkningen – kvarterfilen har "
+    "ingen årlige befolkningstal pr. kvarter, og den har intet tal for hele byen – så »byens niveau« betyder "
+    "her »det midterste kvarter«."
+)
+OUTCOME_AREA_FIGURE = (
+    "Områdets tal er et vægtet gennemsnit af kvarterernes tal, vægtet med områdets beboere i hvert kvarter "
+    "(2014); for medianindkomsten er det altså et gennemsnit af kvarterernes medianer, ikke områdets egen median."
+)
+
+
+def outcome_verdict_cell(verdict: str) -> str:
+    """The verdict as a badge in the book's status colours, with the verdict's own words."""
+    status = OUTCOME_BADGE[verdict]
+    return f'<span class="status status-{status} status-wrap">{verdict[0].upper() + verdict[1:]}</span>'
+
+
+def outcome_change_of_measure(key: str) -> str:
+    label, phrase, old = OUTCOME_MEASURES[key]
+    return f"Målskifte: {phrase} i stedet for {old}."
+
+
+def outcome_gap_text(key: str, area: float, city: float, year: int) -> str:
+    """ "i 2024 var medianindkomsten 234.262 kr. i områdets kvarterer mod 302.634 kr. i det midterste kvarter
+    (22,6 % lavere)"."""
+    label, phrase, _ = OUTCOME_MEASURES[key]
+    if key == "income_med":
+        rel = 100 * (area - city) / city
+        side = "lavere" if rel < 0 else "højere"
+        return (
+            f"{phrase} var {fmt.number(area)} kr. i områdets kvarterer mod {fmt.number(city)} kr. i det midterste "
+            f"kvarter i {year} ({fmt.number(abs(rel), 1)} % {side})"
+        )
+    if key == "avg_m2":
+        return (
+            f"{phrase} var {fmt.number(area)} m² i områdets kvarterer mod {fmt.number(city)} m² i det midterste "
+            f"kvarter i {year}"
+        )
+    return (
+        f"{phrase} var {fmt.percent(area)} i områdets kvarterer mod {fmt.percent(city)} i det midterste kvarter "
+        f"i {year} ({fmt.pp(area - city)})"
+    )
+
+
+def outcome_rode_text(phrase: str, area: float, rest: float, year: int) -> str:
+    return f"{phrase} var {fmt.percent(area)} i området mod {fmt.percent(rest)} i resten af byen i {year}"
+
+
+def outcome_lift_evidence(after: list[str], before: list[str]) -> str:
+    return (
+        "Efter 2014 (kvarterer): "
+        + "; ".join(after)
+        + ". Før bruddet (roder): "
+        + "; ".join(before)
+        + ". "
+        + outcome_change_of_measure("income_med")
+        + " "
+        + outcome_change_of_measure("higher_ed")
+        + " Reglen: målet er, at intet område adskiller sig negativt. Det er ikke nået, når områdets kvarterer "
+        "ligger mere end 10 % (indkomst) eller 5 procentpoint (uddannelse) under det midterste kvarter; ellers "
+        "kan det ikke afgøres, og det kan det heller ikke, når over halvdelen af områdets vægt ligger i kvarterer, "
+        "der mest ligger uden for området. Nået kan målet ikke blive med åbne data: det gælder også sundhed og "
+        "tryghed, som de åbne data ikke måler."
+    )
+
+
+def outcome_youth_evidence(after: str, before: str) -> str:
+    return (
+        "De åbne data har ikke de unges gennemførelse af en ungdomsuddannelse. Nærmeste tal: "
+        f"{before}; {after}. " + outcome_change_of_measure("higher_ed")
+    )
+
+
+def outcome_employment_evidence(bydel: str, value: float, median: float, year: int) -> str:
+    return (
+        "Beskæftigelsesgraden findes ikke som åbne data for området, og efter 2014 heller ikke andelen uden for "
+        f"arbejdsmarkedet. Registreret ledighed findes kun pr. bydel: {fmt.percent(value, 2)} af alle beboere i "
+        f"{bydel} mod {fmt.percent(median, 2)} i den midterste bydel ({year}). Det er hele bydelen, ikke området. "
+        + outcome_change_of_measure("unemp")
+    )
+
+
+def outcome_housing_evidence(city_2014: float, first: float, last: float, y0: int, y1: int) -> str:
+    return (
+        f"Målet gælder hele byens boligmasse. I 2014 var {fmt.percent(city_2014)} af byens boliger almene "
+        "(bydelsfilens bytal). Kvarterfilen har andelen pr. kvarter, men ikke antallet af boliger, så byens "
+        f"andel kan ikke dannes for 2020. I områdets kvarterer var andelen {fmt.percent(first)} i {y0} og "
+        f"{fmt.percent(last)} i {y1}."
+    )
+
+
+def outcome_list_evidence(note: str) -> str:
+    return "Efter reglen på siden om målene for 2020 (regeringens lister; listen i 2020 afgør målet): " + (
+        note or "ingen liste i perioden"
+    )
+
+
+def outcome_no_data_evidence(measured_by: str) -> str:
+    return (
+        f"Måles med {measured_by}, som ikke findes som åbne data. Kommunens midtvejsstatus i 2016 "
+        "fandt, at flere af målene ikke kunne følges, fordi datakilderne var ophørt."
+    )
+
+
+def outcome_2017_evidence(n_halved: int, n_gap: int) -> str:
+    return (
+        "Politikken fra 2017 måler fem kriterier; de åbne kvartertal når tre af dem, og med andre mål "
+        "(medianindkomst, videregående uddannelse, boligareal pr. bolig). Arbejdsmarked og herkomst findes "
+        f"ikke pr. kvarter. På de tre er afstanden til det midterste kvarter halveret fra 2016 til seneste år "
+        f"på {number_word(n_halved)} af de {number_word(n_gap)}, hvor området lå under. Politikken fra 2017 "
+        "udpegede desuden nye områder, så 2011-områderne er ikke de områder, målet gælder."
+    )
+
+
+def outcome_sentence(area: str, lift: str, gaps: dict, outside: bool = False) -> str:
+    """One plain sentence on the outcome of an area (front page and "Kort fortalt")."""
+    income, edu = gaps["income_med"], gaps["higher_ed"]
+    figures = (
+        f"medianindkomsten i områdets kvarterer lå {fmt.number(abs(income[0]), 0)} % "
+        f"{'under' if income[0] < 0 else 'over'} det midterste kvarters i {income[1]}, og andelen med en "
+        f"videregående uddannelse {fmt.number(abs(edu[0]), 0)} procentpoint "
+        f"{'under' if edu[0] < 0 else 'over'} i {edu[1]}"
+    )
+    if lift == "nået":
+        head = f"{area} er løftet til københavnerniveau på de mål, de åbne data har"
+    elif lift == "ikke nået":
+        head = f"{area} er ikke løftet til københavnerniveau"
+    else:
+        head = f"Om {area} er løftet til københavnerniveau, kan ikke afgøres med åbne data"
+    if outside:
+        figures += ", men de kvarterer, tallene er fra, ligger mest uden for området"
+    return f"{head}: {figures}."
+
+
+OUTCOME_FRONT_PAGE_TAIL = (
+    "De fleste af politikkens mål kan ikke afgøres med åbne data. Læs mere i {doc}`/book/chapters/udfald`."
+)
+
+
+def outcome_area_intro(parts: list[str], outside: list[str]) -> str:
+    """The opening of an area's section "Nåede området målene?": its kvarterer and how its figures
+    and the city comparator are formed. parts: "Name (48 %)"; outside: kvarterer mostly outside."""
+    text = (
+        "Politikkens mål gælder 2020, men rodedata slutter i 2014. Kommunens Statistikbank har tal pr. kvarter "
+        "fra 2016, med andre mål. Området er ikke et kvarter; det dækker dele af kvartererne "
+        + join_da(parts)
+        + " (andel af områdets beboere i 2014, beregnet efter rodernes areal i hvert kvarter). "
+        + OUTCOME_AREA_FIGURE
+        + " "
+        + OUTCOME_COMPARATOR
+    )
+    if outside:
+        text += (
+            f" {join_da(outside)} ligger mest uden for området: under halvdelen af kvarterets beboere bor i "
+            "områdets roder, så tallene beskriver mest andre mennesker. De tælles med, med det forbehold."
+        )
+    return text + " Se {doc}`/book/chapters/udfald` for hele metoden."
+
+
+def outcome_method_text() -> str:
+    return (
+        OUTCOME_AREA_FIGURE
+        + " "
+        + OUTCOME_COMPARATOR
+        + " Afstanden måles i procentpoint for andele og i procent af det midterste kvarters tal for indkomst og "
+        "boligareal. Før 2014 sammenlignes områdets egne roder med resten af byen, som i resten af bogen (se "
+        "{doc}`/book/metode`)."
+    )
+
+
+def outcome_criteria_2017() -> list[tuple[str, str, str]]:
+    """The five designation criteria of the 2017 policy: does open data reach them, and how."""
+    return [
+        ("Beboere uden for arbejdsmarkedet", "Nej", "Kun registreret ledighed pr. bydel (i procent af alle beboere)."),
+        ("Beboere uden uddannelse", "Delvist", outcome_change_of_measure("higher_ed")),
+        ("Beboere med lav indkomst", "Delvist", outcome_change_of_measure("income_med")),
+        ("Beboere med ikke-vestlig herkomst", "Nej", "Herkomst findes ikke pr. kvarter i de åbne data efter 2014."),
+        ("Boligareal pr. beboer", "Delvist", outcome_change_of_measure("avg_m2")),
+    ]

@@ -54,8 +54,8 @@ def test_chapters():
     chapters = book.chapters()
     names = [c.name for c in chapters]
     assert len(names) == len(set(names))
-    # forside, tal, maal, 2 wave pages, 6 areas, data
-    assert len(chapters) == 3 + 2 + 6 + 1
+    # forside, tal, maal, udfald, 2 wave pages, 6 areas, data
+    assert len(chapters) == 4 + 2 + 6 + 1
     assert names[0] == "forside" and names[-1] == "data"
     for a in reference.areas():
         (c,) = [c for c in chapters if c.area == a.slug]

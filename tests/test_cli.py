@@ -394,6 +394,10 @@ UNREADABLE = {  # name: (the broken new extract from the registered one, the sta
         lambda raw, name: (raw / name).read_bytes()[:4000],
         "kk-statistikbank/BE4.3_population_bydel_1991_2018.xlsx: cannot be read as an Excel workbook (BadZipFile:",
     ),
+    "kk-statistikbank-kvarter/kvarter_indicators_2016_2026.json": (
+        lambda raw, name: (raw / name).read_bytes()[:-10],
+        "kk-statistikbank-kvarter/kvarter_indicators_2016_2026.json: cannot be read as JSON (JSONDecodeError:",
+    ),
     "geo/kvarter.geojson": (
         _declared_25832,
         "geo/kvarter.geojson: the features lie at x 0 to 0 km, y 0 to 0 km (EPSG:25832), not in Copenhagen",
