@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import small_book_toc
 from jupyter_client.manager import AsyncKernelManager
 
 from analysis import book, build, cache, editions, kernels, load, outputs, paths, pipeline, reference, wording
@@ -288,7 +289,7 @@ def test_never_built_chapters_run_longest_first_by_their_code_cells(monkeypatch)
     monkeypatch.setattr(cache, "record", lambda step: {})
     todo = [(ch, "never built") for ch in book.chapters()]
     build.execute_all(Pool(), todo, paths.DERIVED, "code", log=lambda *a: None)
-    assert [name.startswith("omraader/") for name in order] == [True] * 6 + [False] * 6
+    assert [name.startswith("omraader/") for name in order] == [True] * 6 + [False] * (len(order) - 6)
     assert order[6] == "tal" and order[-1] in ("forside", "maal", "data")  # 11 code cells, then 5
 
 
@@ -407,11 +408,7 @@ def test_template_runs_with_defaults_and_builds_a_small_book(tmp_path, built_sit
     for folder in ("_static", "_templates", "locales"):
         shutil.copytree(paths.ROOT / "book" / folder, root / "book" / folder, ignore=shutil.ignore_patterns("*.mo"))
     build.write_config(build.build_stamp(paths.DERIVED), root / "_config.yml")  # with the substitutions
-    static = "".join(f"- file: {page}\n" for page in book.STATIC_PAGES)
-    (root / "_toc.yml").write_text(
-        f"format: jb-book\nroot: book/chapters/omraader/default\nchapters:\n{static}- file: book/chapters/data\n",
-        encoding="utf-8",
-    )
+    small_book_toc(root, "book/chapters/omraader/default", {"data"})
     exe = Path(sys.executable).parent / "jupyter-book"
     proc = subprocess.run(
         [str(exe), "build", str(root), "-W", "-n", "--keep-going", "-q"], capture_output=True, text=True

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import small_book_toc
 
 from analysis import book, build, council_pdf, editions, kernels, markup, paths, planner_text, plans, wording
 from analysis.errors import PlanError
@@ -158,7 +159,7 @@ def hostile_build(tmp_path_factory):
             items_after,
         )
         build.add_revision_note(page_nb, note)
-        data_page = next(c for c in book.chapters() if c.name == "data")  # the static pages link to it
+        data_page = next(c for c in book.chapters() if c.name == "data")
         build.run_notebook(kernel, data_page, root / "book" / "chapters" / "data.ipynb")
         shutil.copytree(paths.FIGURES_DIR, root / "book" / "chapters" / "figures")
         for page in book.STATIC_PAGES:
@@ -166,11 +167,7 @@ def hostile_build(tmp_path_factory):
         for sub in ("_static", "_templates", "locales"):
             shutil.copytree(paths.ROOT / "book" / sub, root / "book" / sub, ignore=shutil.ignore_patterns("*.mo"))
         build.write_config(build.build_stamp(paths.DERIVED), root / "_config.yml")
-        static = "".join(f"- file: {page}\n" for page in book.STATIC_PAGES)
-        (root / "_toc.yml").write_text(
-            f"format: jb-book\nroot: book/chapters/omraader/{SLUG}\nchapters:\n{static}- file: book/chapters/data\n",
-            encoding="utf-8",
-        )
+        small_book_toc(root, f"book/chapters/omraader/{SLUG}", {"data", f"omraader/{SLUG}"})
         exe = Path(sys.executable).parent / "jupyter-book"
         proc = subprocess.run(
             [str(exe), "build", str(root), "-W", "-n", "--keep-going", "-q"], capture_output=True, text=True
