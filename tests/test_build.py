@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import small_book_toc
 from jupyter_client.manager import AsyncKernelManager
+from small_book import small_book_toc
 
 from analysis import book, build, cache, editions, kernels, load, outputs, paths, pipeline, reference, wording
 from analysis.errors import BuildError, DataError, FetchError, SelectionError, StaleError, UserError

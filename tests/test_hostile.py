@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import small_book_toc
+from small_book import small_book_toc
 
 from analysis import book, build, council_pdf, editions, kernels, markup, paths, planner_text, plans, wording
 from analysis.errors import PlanError
